@@ -1,0 +1,472 @@
+"""Instrument model: load and validate the exercise files in ``data/instruments``.
+
+Every exercise of the curriculum is a YAML file. This module turns a file into a
+small immutable :class:`Instrument` (pydantic models, frozen) and reports any
+problem as an :class:`InstrumentError` naming the file, the line and the field.
+
+No user-interface code lives here; the module is safe to import anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Iterator, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+__all__ = [
+    "Band",
+    "Discussion",
+    "Guidance",
+    "Instrument",
+    "InstrumentError",
+    "Item",
+    "Occasion",
+    "Option",
+    "Scale",
+    "Scoring",
+    "Section",
+    "Source",
+    "data_dir",
+    "instrument_files",
+    "load_all",
+    "load_instrument",
+    "get_instrument",
+    "validate_all",
+]
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
+Text = Annotated[str, Field(min_length=1)]
+Value = Union[bool, int, str]
+
+SCALE_KINDS = ("true_false", "sia", "frequency", "choice", "checklist", "text")
+COMPLETED_BY = ("supervisor", "peer_specialist", "both", "group", "anyone")
+ROLES = ("supervisor", "peer_specialist", "other")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Option(_Model):
+    """One answer a participant can choose."""
+
+    value: Value
+    label: Text
+    short: str | None = None
+    description: str | None = None
+
+
+class Scale(_Model):
+    """How an item is answered.
+
+    ``kind`` chooses the control: true_false, sia (Strong/Incomplete/Absent),
+    frequency (1-5), choice (options, optionally with an answer key),
+    checklist (tick or not) and text (free reflection).
+    """
+
+    kind: Literal["true_false", "sia", "frequency", "choice", "checklist", "text"]
+    label: str | None = None
+    options: tuple[Option, ...] = ()
+    ordinal: bool = False
+
+    @model_validator(mode="after")
+    def _check_options(self) -> "Scale":
+        if self.kind in ("checklist", "text"):
+            if self.options:
+                raise ValueError(f"a {self.kind} scale takes no options")
+            if self.ordinal:
+                raise ValueError(f"a {self.kind} scale cannot be ordinal")
+            return self
+        if len(self.options) < 2:
+            raise ValueError(f"a {self.kind} scale needs at least two options")
+        values = [o.value for o in self.options]
+        dupes = sorted({repr(v) for v in values if values.count(v) > 1})
+        if dupes:
+            raise ValueError(f"option values must be unique; repeated: {', '.join(dupes)}")
+        if self.kind == "true_false" and set(values) != {True, False}:
+            raise ValueError("a true_false scale has exactly the options true and false")
+        if self.kind == "frequency" and not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in values
+        ):
+            raise ValueError("a frequency scale has whole-number option values")
+        return self
+
+    @property
+    def values(self) -> tuple[Value, ...]:
+        if self.kind == "checklist":
+            return (True, False)
+        return tuple(o.value for o in self.options)
+
+    def option(self, value: Value) -> Option | None:
+        for o in self.options:
+            if o.value == value and type(o.value) is type(value):
+                return o
+        return None
+
+    def accepts(self, value: Any) -> bool:
+        """True when ``value`` is a valid answer on this scale."""
+        if self.kind == "text":
+            return isinstance(value, str)
+        if self.kind == "checklist":
+            return isinstance(value, bool)
+        return self.option(value) is not None
+
+
+class Item(_Model):
+    id: Id
+    text: Text
+    number: str | None = None
+    scale: Scale | None = None
+    answer: Value | None = None
+    explanation: str | None = None
+    details: tuple[str, ...] = ()
+
+
+class Section(_Model):
+    id: Id
+    title: str | None = None
+    instructions: str | None = None
+    scale: Scale | None = None
+    items: tuple[Item, ...] = Field(min_length=1)
+
+
+class Band(_Model):
+    """A score range (inclusive) with its label and recommendation."""
+
+    min: float
+    max: float
+    label: Text
+    text: str = ""
+
+    @model_validator(mode="after")
+    def _order(self) -> "Band":
+        if self.min > self.max:
+            raise ValueError(f"band '{self.label}': min {self.min} is above max {self.max}")
+        return self
+
+    def contains(self, score: float) -> bool:
+        return self.min <= score <= self.max
+
+
+class Scoring(_Model):
+    """How a response is scored.
+
+    - ``count``: number of items answered ``value`` (True for quizzes and checklists);
+    - ``sum``: total and mean of ordinal values (1-5 frequency), per section too;
+    - ``tally``: how many items got each option (S/I/A);
+    - ``key``: number of items answered as the answer key says;
+    - ``none``: reflection only.
+    """
+
+    method: Literal["count", "sum", "tally", "key", "none"]
+    value: Value | None = None
+    by_section: bool = False
+    bands: tuple[Band, ...] = ()
+    highlight: int = Field(default=3, ge=0, description="how many strengths / needs to list")
+
+    @model_validator(mode="after")
+    def _check(self) -> "Scoring":
+        if self.method == "count" and self.value is None:
+            raise ValueError("count scoring needs 'value' (the answer that is counted)")
+        bands = sorted(self.bands, key=lambda b: b.min)
+        for lo, hi in zip(bands, bands[1:]):
+            if hi.min <= lo.max:
+                raise ValueError(f"bands '{lo.label}' and '{hi.label}' overlap")
+        return self
+
+    def band_for(self, score: float) -> Band | None:
+        for band in self.bands:
+            if band.contains(score):
+                return band
+        return None
+
+
+class Source(_Model):
+    document: Text
+    title: Text
+    exercise: str | None = None
+    lines: Annotated[str, Field(pattern=r"^\d+-\d+(, ?\d+-\d+)*$")]
+
+
+class Guidance(_Model):
+    """Text shown with the results, e.g. the options to speed up a timeline."""
+
+    title: Text
+    text: str | None = None
+    points: tuple[str, ...] = ()
+
+
+class Question(_Model):
+    id: Id
+    text: Text
+
+
+class Discussion(_Model):
+    title: str | None = None
+    intro: str | None = None
+    questions: tuple[Question, ...] = Field(min_length=1)
+
+
+class Occasion(_Model):
+    """One administration of a repeated instrument (e.g. pre and post)."""
+
+    id: Id
+    label: Text
+    exercise: str | None = None
+    instructions: str | None = None
+    lines: str | None = None
+
+
+class Instrument(_Model):
+    id: Id
+    version: int = Field(ge=1)
+    title: Text
+    source: Source
+    unit: str | None = None
+    completed_by: Literal["supervisor", "peer_specialist", "both", "group", "anyone"]
+    compare: bool = False
+    instructions: str | None = None
+    scale: Scale | None = None
+    sections: tuple[Section, ...] = Field(min_length=1)
+    scoring: Scoring = Scoring(method="none")
+    guidance: tuple[Guidance, ...] = ()
+    discussion: Discussion | None = None
+    occasions: tuple[Occasion, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _check(self) -> "Instrument":
+        seen: set[str] = set()
+        for section in self.sections:
+            for item in section.items:
+                if item.id in seen:
+                    raise ValueError(f"item id '{item.id}' is used twice")
+                seen.add(item.id)
+                scale = item.scale or section.scale or self.scale
+                if scale is None:
+                    raise ValueError(
+                        f"item '{item.id}' has no scale (set 'scale' on the item, its section or the instrument)"
+                    )
+                if item.answer is not None and not scale.accepts(item.answer):
+                    raise ValueError(
+                        f"item '{item.id}': answer {item.answer!r} is not one of the scale's values "
+                        f"{list(scale.values)!r}"
+                    )
+        section_ids = [s.id for s in self.sections]
+        if len(set(section_ids)) != len(section_ids):
+            raise ValueError("section ids must be unique")
+        if self.scoring.method == "key":
+            missing = [i.id for i in self.items if i.answer is None]
+            if missing:
+                raise ValueError(f"key scoring needs an answer for every item; missing: {', '.join(missing)}")
+        if self.scoring.method == "sum":
+            bad = [i.id for i in self.items if not self.scale_for(i).ordinal]
+            if bad:
+                raise ValueError(f"sum scoring needs ordinal scales; not ordinal: {', '.join(bad[:5])}")
+        if self.scoring.method == "count":
+            bad = [i.id for i in self.items if not self.scale_for(i).accepts(self.scoring.value)]
+            if bad:
+                raise ValueError(
+                    f"count scoring counts {self.scoring.value!r}, which items {', '.join(bad[:5])} cannot take"
+                )
+        occ = [o.id for o in self.occasions]
+        if len(set(occ)) != len(occ):
+            raise ValueError("occasion ids must be unique")
+        return self
+
+    # -- convenience -------------------------------------------------
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(item for section in self.sections for item in section.items)
+
+    def item(self, item_id: str) -> Item:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(f"{self.id}: no item '{item_id}'")
+
+    def section_of(self, item_id: str) -> Section:
+        for section in self.sections:
+            if any(i.id == item_id for i in section.items):
+                return section
+        raise KeyError(f"{self.id}: no item '{item_id}'")
+
+    def scale_for(self, item: Item | str) -> Scale:
+        if isinstance(item, str):
+            item = self.item(item)
+        section = self.section_of(item.id)
+        scale = item.scale or section.scale or self.scale
+        assert scale is not None  # guaranteed by validation
+        return scale
+
+    @property
+    def kinds(self) -> set[str]:
+        return {self.scale_for(i).kind for i in self.items}
+
+    @property
+    def occasion_ids(self) -> tuple[str, ...]:
+        return tuple(o.id for o in self.occasions) or ("",)
+
+
+class InstrumentError(ValueError):
+    """A data file is missing, unreadable or does not follow the schema."""
+
+    def __init__(self, path: Path | str, problems: list[str]):
+        self.path = Path(path)
+        self.problems = problems
+        super().__init__(f"{self.path}: " + "; ".join(problems) if len(problems) == 1 else
+                         f"{self.path}:\n  - " + "\n  - ".join(problems))
+
+
+# -- locating and loading -------------------------------------------------
+
+def data_dir() -> Path:
+    """The folder holding ``instruments/``: ``$PEERKIT_DATA`` or the kit's ``data/``."""
+    env = os.environ.get("PEERKIT_DATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+def instrument_files(root: Path | None = None) -> list[Path]:
+    folder = (root or data_dir()) / "instruments"
+    return sorted(folder.glob("*.yaml"))
+
+
+def _node_line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """Follow a pydantic error location through the YAML node tree to a line (1-based)."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if node is None:
+            break
+        if isinstance(node, yaml.MappingNode):
+            nxt = None
+            for key, value in node.value:
+                if key.value == part:
+                    nxt = value
+                    line = key.start_mark.line + 1
+                    break
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if 0 <= part < len(node.value):
+                node = node.value[part]
+                line = node.start_mark.line + 1
+            else:
+                node = None
+        else:
+            break
+    return line
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def parse_instrument(text: str, path: Path | str = "<string>") -> Instrument:
+    """Parse and validate YAML text; raises :class:`InstrumentError`."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        raw = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise InstrumentError(path, [f"{where}not valid YAML ({exc.problem})"]) from None
+    except yaml.YAMLError as exc:
+        raise InstrumentError(path, [f"not valid YAML ({exc})"]) from None
+    if not isinstance(raw, dict):
+        raise InstrumentError(path, ["line 1: the file must be a mapping with 'id', 'title', 'sections', ..."])
+    try:
+        return Instrument.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            # pydantic adds union tags such as 'bool' / 'int' / 'str'; drop them
+            loc = tuple(p for p in loc if p not in ("bool", "int", "str"))
+            line = _node_line(node, loc)
+            msg = err["msg"].removeprefix("Value error, ")
+            where = f"line {line}, " if line else ""
+            problems.append(f"{where}field '{_field(loc)}': {msg}")
+        raise InstrumentError(path, problems) from None
+
+
+def load_instrument(path: Path | str) -> Instrument:
+    """Load one instrument file; raises :class:`InstrumentError` naming file, line and field."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InstrumentError(path, ["file not found"]) from None
+    except UnicodeDecodeError as exc:
+        raise InstrumentError(path, [f"not UTF-8 text (byte {exc.start})"]) from None
+    instrument = parse_instrument(text, path)
+    if instrument.id != path.stem:
+        raise InstrumentError(path, [f"line 1, field 'id': '{instrument.id}' must match the file name '{path.stem}'"])
+    return instrument
+
+
+def _iter_load(root: Path | None) -> Iterator[tuple[Path, Instrument | InstrumentError]]:
+    for path in instrument_files(root):
+        try:
+            yield path, load_instrument(path)
+        except InstrumentError as exc:
+            yield path, exc
+
+
+def validate_all(root: Path | None = None) -> list[InstrumentError]:
+    """Check every file; return the errors (empty when all is well)."""
+    return [res for _, res in _iter_load(root) if isinstance(res, InstrumentError)]
+
+
+@lru_cache(maxsize=8)
+def _load_all_cached(root: str, stamp: tuple[tuple[str, float], ...]) -> dict[str, Instrument]:
+    out: dict[str, Instrument] = {}
+    errors: list[InstrumentError] = []
+    for _, res in _iter_load(Path(root)):
+        if isinstance(res, InstrumentError):
+            errors.append(res)
+        else:
+            out[res.id] = res
+    if errors:
+        raise errors[0] if len(errors) == 1 else InstrumentError(
+            Path(root) / "instruments", [str(e) for e in errors]
+        )
+    return out
+
+
+def load_all(root: Path | None = None) -> dict[str, Instrument]:
+    """All instruments by id, in file-name order. Cached until a file changes."""
+    root = root or data_dir()
+    stamp = tuple((p.name, p.stat().st_mtime) for p in instrument_files(root))
+    return dict(_load_all_cached(str(root), stamp))
+
+
+def get_instrument(instrument_id: str, root: Path | None = None) -> Instrument:
+    """One instrument by id; a clear :class:`KeyError` lists the known ids."""
+    found = load_all(root)
+    if instrument_id not in found:
+        known = ", ".join(sorted(found)) or "none"
+        raise KeyError(f"unknown instrument '{instrument_id}' (known: {known})")
+    return found[instrument_id]
+
+
+def sorted_by_source(instruments: dict[str, Instrument]) -> list[Instrument]:
+    """Instruments grouped by document and ordered by their first source line."""
+
+    def key(ins: Instrument) -> tuple[str, int]:
+        first = re.match(r"\d+", ins.source.lines)
+        return (ins.source.document, int(first.group()) if first else 0)
+
+    return sorted(instruments.values(), key=key)

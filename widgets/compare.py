@@ -183,6 +183,6 @@ def pre_post(instrument: Instrument, pre: Mapping[str, Any] | None, post: Mappin
             return "gained" if row["post"] is True else "lost"
         return "changed"
 
-    df["change"] = df.apply(change, axis=1) if len(df) else []
+    df["change"] = pd.Series([change(row) for _, row in df.iterrows()], index=df.index, dtype=object)
     return df[["section_id", "section", "item_id", "number", "text", "pre", "post",
                "both_answered", "change", "difference"]]

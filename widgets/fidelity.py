@@ -36,10 +36,6 @@ def _squash(text: str) -> str:
     return _WS.sub("", text)
 
 
-def _norm_quotes(text: str) -> str:
-    return text
-
-
 @lru_cache(maxsize=16)
 def _source(path: str) -> tuple[str, tuple[str, ...]]:
     text = Path(path).read_text(encoding="utf-8")
@@ -113,8 +109,8 @@ def _in_order(words: list[str], source_words: tuple[str, ...], slack: float = 3.
 
 
 def _paragraphs(text: str) -> list[str]:
-    # markdown list markers and paragraph breaks may be the transcriber's layout
-    parts = re.split(r"\n\s*\n|\n(?=\s*(?:[-*]|\d+\.)\s)", text)
+    # line breaks (paragraphs in folded YAML text) and markdown list markers are layout
+    parts = text.split("\n")
     return [p for p in (re.sub(r"^\s*(?:[-*])\s+", "", x) for x in parts) if p.strip()]
 
 

@@ -13,6 +13,13 @@ from peerkit.instruments import Instrument, instrument_files, load_all, validate
 EXPECTED_COUNTS = {
     # 001 handbook
     "readiness-timeline": [10],
+    "misconceptions": [10],
+    "agency-self-assessment": [3, 3],
+    "peer-vs-non-peer-supervision-quiz": [4],
+    "peer-support-values": [4],
+    "peer-support-competencies": [35, 10, 17],
+    "peer-role-sorting": [8, 5, 6, 5, 5, 6, 7, 14, 5, 5, 5, 5, 5, 4, 6, 14],
+    "job-description-components": [5, 7, 16, 10],
     # 004 training manual
     "co-learning": [6],
     "recovery-orientation": [4],

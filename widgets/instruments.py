@@ -375,7 +375,20 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 
 def parse_instrument(text: str, path: Path | str = "<string>") -> Instrument:
-    """Parse and validate YAML text; raises :class:`InstrumentError`."""
+    """Parse and validate YAML text; raises :class:`InstrumentError`.
+
+    The fast path parses with libyaml (a few ms for the whole kit; every Voila page is a
+    new kernel that loads the instruments). Only when that fails is the text parsed again
+    with the pure-Python loader, which keeps the line numbers the error message names.
+    """
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            raw = yaml.load(text, Loader=fast)  # noqa: S506 - CSafeLoader is the safe loader
+            if isinstance(raw, dict):
+                return Instrument.model_validate(raw)
+        except (yaml.YAMLError, ValidationError):
+            pass
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         raw = yaml.safe_load(text)

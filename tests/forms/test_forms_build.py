@@ -1,0 +1,187 @@
+"""Every instrument builds into a form with one labelled control per item; layout and a11y checks."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import ipywidgets as widgets
+import pytest
+
+from peerkit.forms import (CONTROL_CLASSES, ChecklistControl, FormState, InstrumentForm, MemoryBackend,
+                           item_numbers, participant_app)
+from peerkit.instruments import SCALE_KINDS, load_instrument
+
+from .conftest import first_value
+
+
+def walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()) or ():
+        yield from walk(child)
+
+
+def px(value) -> float | None:
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)px\s*", value or "")
+    return float(m.group(1)) if m else None
+
+
+def test_one_control_class_per_kind():
+    assert set(CONTROL_CLASSES) == set(SCALE_KINDS)
+    assert len(set(CONTROL_CLASSES.values())) == len(SCALE_KINDS)
+
+
+def test_data_covers_every_kind(instruments):
+    kinds = set().union(*(i.kinds for i in instruments.values()))
+    assert kinds == set(SCALE_KINDS)
+
+
+def test_every_instrument_builds_with_labelled_controls(instruments):
+    for ins in instruments.values():
+        form = InstrumentForm(ins, MemoryBackend(ins), occasion=ins.occasion_ids[0])
+        nums = item_numbers(ins)
+        assert len(set(nums.values())) == len(ins.items), ins.id
+        assert list(form.controls) == [i.id for i in ins.items]
+        for item in ins.items:
+            ctl = form.controls[item.id]
+            assert isinstance(ctl, CONTROL_CLASSES[ins.scale_for(item).kind])
+            # the control itself carries the item's number and text (description + tooltip)
+            assert ctl.input.description == f"{nums[item.id]}. {item.text}"
+            assert ctl.input.tooltip == ctl.input.description
+            if not isinstance(ctl, ChecklistControl):
+                # visible label: number + escaped text in an HTML widget
+                assert f"<strong>{html.escape(nums[item.id])}.</strong> {html.escape(item.text)}" in ctl.label.value
+            assert ctl.value is None or (isinstance(ctl, ChecklistControl) and ctl.value is False)
+        assert "peerkit-form" in form._dom_classes
+        assert "peerkit-submit" in form.submit_button._dom_classes
+        assert "peerkit-status" in form.status._dom_classes
+        assert "peerkit-results" in form.results._dom_classes
+
+
+def test_no_fixed_width_wider_than_340px(instruments, store):
+    app = participant_app(store, instruments=instruments)
+    trees = [app] + [InstrumentForm(i, MemoryBackend(i)) for i in instruments.values()]
+    for tree in trees:
+        for w in walk(tree):
+            layout = getattr(w, "layout", None)
+            if layout is None:
+                continue
+            for attr in ("width", "min_width", "max_width"):
+                v = px(getattr(layout, attr))
+                assert v is None or v <= 340, (type(w).__name__, attr, getattr(layout, attr))
+            style = getattr(w, "style", None)
+            if style is not None and "description_width" in style.keys:
+                v = px(style.description_width)
+                assert v is None or v <= 340
+
+
+def test_sia_definitions_at_hand(instruments):
+    ins = next(i for i in instruments.values() if "sia" in i.kinds)
+    form = InstrumentForm(ins, MemoryBackend(ins))
+    scale = ins.scale_for(ins.items[0])
+    page = " ".join(w.value for w in walk(form) if isinstance(w, widgets.HTML))
+    for opt in scale.options:
+        assert html.escape(opt.description) in page  # legend above the items
+    ctl = form.controls[ins.items[0].id]
+    assert [label for label, _ in ctl.input.options] == [o.label for o in scale.options]
+    assert all(opt.description in tip for opt, tip in zip(scale.options, ctl.input.tooltips))
+
+
+def test_frequency_shows_labels_sections_and_progress(instruments):
+    ins = instruments["program-self-evaluation"]
+    form = InstrumentForm(ins, MemoryBackend(ins))
+    ctl = form.controls[ins.items[0].id]
+    assert isinstance(ctl.input, widgets.RadioButtons)
+    assert ctl.input.options[0][0] == "5 = Always"
+    page = " ".join(w.value for w in walk(form) if isinstance(w, widgets.HTML))
+    for section in ins.sections:
+        assert f"<h3>{html.escape(section.title)}</h3>" in page
+    assert html.escape(ins.instructions.split("\n")[0]) in page
+    n = len(ins.items)
+    assert f"0 of {n} answered" in form.progress.value
+    for item in ins.items[:12]:
+        form.controls[item.id].input.value = 4
+    assert f"12 of {n} answered" in form.progress.value
+    assert f"12 of {n} answered" in form.progress_bottom.value
+
+
+def test_checklist_progress_counts_ticks(instruments):
+    ins = instruments["practice-guidelines-checklist"]
+    form = InstrumentForm(ins, MemoryBackend(ins))
+    first = form.controls[ins.items[0].id]
+    assert isinstance(first.input, widgets.Checkbox)
+    first.input.value = True
+    assert f"1 of {len(ins.items)} ticked" in form.progress.value
+
+
+def test_form_state_dirty_flag_and_observers(instruments):
+    ins = instruments["readiness-timeline"]
+    state = FormState(ins)
+    seen = []
+    state.observe(lambda st, item_id, value: seen.append((item_id, value)))
+    assert state.set("q1", True) is True
+    assert state.set("q1", True) is False  # unchanged: no notification
+    assert state.dirty
+    assert state.set("q1", None) is True
+    with pytest.raises(ValueError):
+        state.set("q2", "maybe")
+    with pytest.raises(KeyError):
+        state.set("nope", True)
+    assert seen == [("q1", True), ("q1", None)]
+    state.mark_submitted({"q1": True})
+    assert not state.dirty
+
+
+def test_load_skips_invalid_saved_values(instruments):
+    ins = instruments["readiness-timeline"]
+    form = InstrumentForm(ins, MemoryBackend(ins))
+    dropped = form.state.load({"q1": True, "q2": "bogus", "gone": 3})
+    assert sorted(dropped) == ["gone", "q2"]
+
+
+def test_works_for_any_valid_instrument(tmp_path):
+    """A new instrument file (all kinds, items without numbers, a key) needs no code change."""
+    folder = tmp_path / "instruments"
+    folder.mkdir()
+    path = folder / "mixed-demo.yaml"
+    path.write_text("""
+id: mixed-demo
+version: 1
+title: Mixed <demo>
+source: {document: x.txt, title: X, lines: 1-2}
+completed_by: anyone
+instructions: "Read <carefully>."
+sections:
+  - id: one
+    title: "Part <1>"
+    items:
+      - id: a
+        text: "Is <b>this</b> true?"
+        scale: {kind: true_false, options: [{value: true, label: "Yes"}, {value: false, label: "No"}]}
+        answer: true
+        explanation: Because.
+      - id: b
+        text: Pick one
+        scale: {kind: choice, options: [{value: x, label: Ex, short: x}, {value: y, label: Why, short: y}]}
+        answer: y
+  - id: two
+    items:
+      - id: c
+        text: Tick me
+        scale: {kind: checklist}
+      - id: d
+        text: Say something
+        scale: {kind: text}
+scoring: {method: none}
+""", encoding="utf-8")
+    ins = load_instrument(path)
+    backend = MemoryBackend(ins)
+    form = InstrumentForm(ins, backend)
+    page = " ".join(w.value for w in walk(form) if isinstance(w, widgets.HTML))
+    assert "Part &lt;1&gt;" in page and "Read &lt;carefully&gt;." in page
+    assert "Is &lt;b&gt;this&lt;/b&gt; true?" in form.controls["a"].label.value
+    for item in ins.items:
+        form.controls[item.id].input.value = form.controls[item.id]._to_widget(first_value(ins, item))
+    form.submit_button.click()
+    assert backend.current_answers() == {"a": True, "b": "x", "c": True, "d": "My answer to d"}
+    assert "Not correct" in form.results.value and "✘" in form.results.value

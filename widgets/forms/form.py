@@ -1,0 +1,316 @@
+"""InstrumentForm: a whole exercise as a form, built from its Instrument.
+
+The form reads and writes through a backend (:mod:`peerkit.forms.backend`): a draft is saved
+whenever an answer actually changes, Submit stores a revision, and the results appear below.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..instruments import Instrument, Occasion, Scale, Section
+from .common import (CSS, esc, format_time, item_numbers, list_numbers, message_html,
+                     paragraphs, save_errors)
+from .controls import ItemControl, Shared, make_control
+from .results import ResultsPanel
+from .state import FormState
+
+__all__ = ["InstrumentForm", "scale_legend"]
+
+log = logging.getLogger(__name__)
+
+SUBMIT_LABEL = "Submit answers"
+
+
+def scale_legend(scale: Scale) -> str:
+    """HTML key for a scale: S / I / A with their definitions, "5 = Always" ..., else ''."""
+    if scale.kind not in ("sia", "frequency", "true_false", "choice"):
+        return ""
+    has_desc = any(o.description for o in scale.options)
+    if scale.kind == "frequency":
+        from .common import value_label
+
+        entries = "; ".join(esc(value_label(scale, o.value)) for o in scale.options)
+        title = f"<strong>{esc(scale.label)}:</strong> " if scale.label else "<strong>Scale:</strong> "
+        return f'<div class="peerkit-legend">{title}{entries}</div>'
+    if not has_desc:
+        return ""
+    rows = "".join(f"<li><strong>{esc(o.label)}</strong> — {esc(o.description or '')}</li>" for o in scale.options)
+    title = f"<strong>{esc(scale.label)}</strong>" if scale.label else "<strong>Key</strong>"
+    return f'<div class="peerkit-legend" role="note">{title}<ul>{rows}</ul></div>'
+
+
+class InstrumentForm(widgets.VBox):
+    """One exercise as a form.
+
+    Parameters
+    ----------
+    instrument: the Instrument to show.
+    backend: where answers go (``save_draft``, ``load_draft``, ``submit``, ``current_answers``;
+        optionally ``occasion_answers`` for the comparison with an earlier occasion).
+    occasion: the occasion id for instruments with occasions ("" otherwise).
+    allow_partial: when False, Submit refuses until every item is answered.
+    show_title / include_style: off when the form is embedded in the participant app.
+    """
+
+    def __init__(self, instrument: Instrument, backend: Any, *, occasion: str = "",
+                 allow_partial: bool = True, show_title: bool = True, include_style: bool = True):
+        self.instrument = instrument
+        self.backend = backend
+        self.occasion_id = occasion or ""
+        self.occasion: Occasion | None = next(
+            (o for o in instrument.occasions if o.id == self.occasion_id), None)
+        self.allow_partial = allow_partial
+        self.numbers = item_numbers(instrument)
+        self.state = FormState(instrument)
+        self._loading = False
+        self._busy = False
+        self.last_submission: Any = None
+
+        self.controls: dict[str, ItemControl] = {}
+        self._shared = Shared()
+        top: list[widgets.Widget] = []
+        if include_style:
+            top.append(widgets.HTML(f"<style>{CSS}</style>", layout=widgets.Layout(display="none")))
+        if show_title:
+            top.append(widgets.HTML(f"<h2>{esc(instrument.title)}</h2>", layout=widgets.Layout(width="100%")))
+        intro = self._instructions_html()
+        if intro:
+            box = widgets.HTML(intro, layout=widgets.Layout(width="100%"))
+            box.add_class("peerkit-instructions")
+            top.append(box)
+        self.progress = self._progress_label()
+        top.append(self.progress)
+
+        sections = [self._section_box(k, s) for k, s in enumerate(instrument.sections)]
+
+        self.submit_button = widgets.Button(
+            description=SUBMIT_LABEL, button_style="primary", icon="check",
+            tooltip="Save your answers and see your results",
+            layout=widgets.Layout(width="auto", max_width="100%"),
+        )
+        self.submit_button.add_class("peerkit-submit")
+        self.submit_button.on_click(self._on_submit)
+        self.progress_bottom = self._progress_label()
+        self.status = widgets.HTML(value="", layout=widgets.Layout(width="100%"))
+        self.status.add_class("peerkit-status")
+        self.status.add_class("peerkit-form-status")
+        self.draft_status = widgets.HTML(value="", layout=widgets.Layout(width="100%"))
+        self.draft_status.add_class("peerkit-draft-status")
+        self.results = ResultsPanel(instrument)
+        bottom = [self.progress_bottom,
+                  widgets.HBox([self.submit_button],
+                               layout=widgets.Layout(width="100%", flex_flow="row wrap")),
+                  self.status, self.draft_status, self.results]
+
+        super().__init__(children=top + sections + bottom,
+                         layout=widgets.Layout(width="100%", max_width="100%"))
+        self.add_class("peerkit-form")
+        self.add_class(f"peerkit-form-{instrument.id}")
+        self.state.observe(self._state_changed)
+        self._load()
+
+    # -- building ----------------------------------------------------------
+    def _instructions_html(self) -> str:
+        out = paragraphs(self.instrument.instructions)
+        occ = self.occasion
+        if occ is not None:
+            out += f"<p><strong>{esc(occ.label)}</strong></p>{paragraphs(occ.instructions)}"
+        return out
+
+    def _progress_label(self) -> widgets.HTML:
+        w = widgets.HTML(value="", layout=widgets.Layout(width="100%"))
+        w.add_class("peerkit-progress")
+        return w
+
+    def _section_box(self, index: int, section: Section) -> widgets.VBox:
+        children: list[widgets.Widget] = []
+        head = ""
+        if section.title and (len(self.instrument.sections) > 1 or section.title != self.instrument.title):
+            head += f"<h3>{esc(section.title)}</h3>"
+        head += paragraphs(section.instructions)
+        legends: list[str] = []
+        for item in section.items:
+            legend = scale_legend(self.instrument.scale_for(item))
+            if legend and legend not in legends:
+                legends.append(legend)
+        head += "".join(legends)
+        if head:
+            children.append(widgets.HTML(head, layout=widgets.Layout(width="100%")))
+        for item in section.items:
+            ctl = make_control(self.instrument, item, self.numbers[item.id], self._control_changed,
+                               self._shared)
+            self.controls[item.id] = ctl
+            children.append(ctl)
+        box = widgets.VBox(children, layout=widgets.Layout(width="100%", margin="0 0 10px 0"))
+        box.add_class("peerkit-section")
+        box.add_class(f"peerkit-section-{section.id}")
+        return box
+
+    # -- loading -------------------------------------------------------------
+    def _load(self) -> None:
+        try:
+            draft = self.backend.load_draft()
+            current = self.backend.current_answers()
+        except save_errors() as exc:
+            self._message("error", f"Your saved answers could not be loaded: {exc}")
+            self._refresh_progress()
+            return
+        self._loading = True
+        try:
+            if draft:
+                self.state.load(draft)
+                if current:
+                    self.state.submitted = dict(current)
+                self.state.dirty = draft != current
+            elif current:
+                self.state.load(current, submitted=True)
+            self._show_state()
+        finally:
+            self._loading = False
+        self._refresh_progress()
+        if draft:
+            self.draft_status.value = message_html(
+                "info", "Your answers from last time are back (saved as a draft, not yet submitted).")
+            if current:
+                self._show_results(current)
+        elif current:
+            self._message("info", "You submitted this exercise before; your answers are shown. "
+                                  "You can change them and submit again.")
+            self._show_results(current)
+
+    def _show_state(self) -> None:
+        for item_id, ctl in self.controls.items():
+            ctl.value = self.state.get(item_id)
+
+    # -- reacting to the person ---------------------------------------------
+    def _control_changed(self, item_id: str, value: Any) -> None:
+        if self._loading:
+            return
+        try:
+            self.state.set(item_id, value)
+        except ValueError as exc:  # a value outside the scale: cannot come from the controls
+            self._message("error", str(exc))
+
+    def _state_changed(self, state: FormState, item_id: str | None, value: Any) -> None:
+        self._refresh_progress()
+        if item_id is not None and value is not None:
+            self.controls[item_id].mark_missing(False)
+        if self._loading or item_id is None:
+            return
+        self._save_draft()
+
+    def _save_draft(self) -> None:
+        try:
+            self.backend.save_draft(dict(self.state.answers))
+        except save_errors() as exc:
+            self.draft_status.value = message_html(
+                "error", f"Your latest answer could not be saved as a draft: {exc} "
+                         "It is still in the form; try Submit again in a moment.")
+            return
+        except Exception as exc:  # never lose the typed answer over an unexpected failure
+            log.exception("saving a draft failed")
+            self.draft_status.value = message_html(
+                "error", f"Your latest answer could not be saved ({type(exc).__name__}). "
+                         "It is still in the form.")
+            return
+        self.draft_status.value = (
+            '<div class="peerkit-hint" role="status" aria-live="polite">Draft saved · '
+            f"{esc(self.state.progress_text())} · not yet submitted</div>")
+
+    def _refresh_progress(self) -> None:
+        text = esc(self.state.progress_text())
+        html = f'<div class="peerkit-progress-text" aria-live="polite"><strong>Progress:</strong> {text}</div>'
+        self.progress.value = html
+        self.progress_bottom.value = html
+
+    def _message(self, kind: str, text: str) -> None:
+        self.status.value = message_html(kind, text)
+
+    # -- submit ----------------------------------------------------------------
+    def _on_submit(self, _button: Any = None) -> None:
+        if self._busy:  # a second click while the first is being saved
+            return
+        self._busy = True
+        self.submit_button.disabled = True
+        self.submit_button.description = "Saving…"
+        try:
+            self.submit()
+        finally:
+            self._busy = False
+            self.submit_button.disabled = False
+            self.submit_button.description = SUBMIT_LABEL
+
+    def submit(self) -> Any:
+        """Submit the current answers; returns the store's Submission (None if nothing was saved)."""
+        missing = self.state.unanswered()
+        for item_id, ctl in self.controls.items():
+            ctl.mark_missing(item_id in missing)
+        missing_nums = list_numbers(self.numbers[i] for i in missing)
+        if missing and not self.allow_partial:
+            self._message("warn", f"Please answer every item before submitting. Not answered yet: {missing_nums}.")
+            return None
+        answers = self.state.to_submit()
+        if not answers:
+            self._message("warn", "Nothing to submit yet: answer at least one item first.")
+            return None
+        try:
+            sub = self.backend.submit(answers)
+        except save_errors() as exc:
+            self._message("error", f"Your answers were not submitted: {exc} "
+                                   "They are still in the form; please try again.")
+            return None
+        except Exception as exc:
+            log.exception("submitting failed")
+            self._message("error", f"Your answers were not submitted ({type(exc).__name__}: {exc}). "
+                                   "They are still in the form; please try again.")
+            return None
+        self.last_submission = sub
+        self.state.mark_submitted(answers)
+        when = format_time(getattr(sub, "submitted_at", None))
+        if getattr(sub, "created", True):
+            rev = getattr(sub, "revision", 1) or 1
+            text = f"Submitted at {when}." + (f" This is your revision {rev}; the latest one counts." if rev > 1 else "")
+            if missing:
+                text = f"Your other answers were submitted as a partial response at {when}."
+        else:
+            text = f"Already saved: these answers are the same as the ones you submitted at {when}."
+        if missing:
+            text = (f"Not answered yet: {missing_nums}. {text} "
+                    "You can come back, answer the rest and submit again.")
+            self.status.value = message_html("warn", text)
+        else:
+            self._message("ok", text)
+        self.draft_status.value = ""
+        self._show_results(answers)
+        return sub
+
+    # -- results -----------------------------------------------------------
+    def _comparison(self) -> tuple[dict | None, str]:
+        occs = self.instrument.occasions
+        if not occs or self.occasion is None or self.occasion_id == occs[0].id:
+            return None, ""
+        fetch = getattr(self.backend, "occasion_answers", None)
+        if fetch is None:
+            return None, ""
+        try:
+            before = fetch(occs[0].id)
+        except save_errors():
+            return None, ""
+        return (before or None), occs[0].label
+
+    def _show_results(self, answers: dict) -> None:
+        before, label = self._comparison()
+        self.results.show(answers, before=before, before_label=label)
+
+    # -- convenience for notebooks and tests ----------------------------------
+    def answer(self, item_id: str, value: Any) -> None:
+        """Set an answer through its control, as a person would."""
+        ctl = self.controls[item_id]
+        ctl.input.value = ctl._to_widget(value)
+
+    def __repr__(self) -> str:
+        return f"InstrumentForm({self.instrument.id!r}, occasion={self.occasion_id!r}, {self.state.progress_text()})"

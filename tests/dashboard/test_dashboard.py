@@ -1,0 +1,313 @@
+"""The dashboards: the passcode guards everything individual; the group display names nobody;
+a participant sees only their own pair; live refresh, notes and exports work."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import subprocess
+import sys
+from typing import Any, Iterator
+
+import ipywidgets as widgets
+
+from peerkit.dashboard import Poller, facilitator_dashboard, group_display, pair_view
+from peerkit.dashboard import app as app_module
+
+from .test_reports import DEMO_NAMES, EVIL, strip_images
+
+
+def walk(w: Any) -> Iterator[Any]:
+    yield w
+    for child in getattr(w, "children", ()) or ():
+        yield from walk(child)
+
+
+def visible_text(w: Any) -> str:
+    """Everything a widget tree would put on the page: HTML, values, labels, options."""
+    parts = []
+    for x in walk(w):
+        for attr in ("value", "description", "placeholder", "tooltip"):
+            v = getattr(x, attr, None)
+            if isinstance(v, str):
+                parts.append(v)
+        for label in getattr(x, "_options_labels", ()) or ():
+            parts.append(str(label))
+        titles = getattr(x, "titles", None)
+        if titles:
+            parts.extend(str(t) for t in titles)
+    return "\n".join(parts)
+
+
+def names_in(text: str, names=DEMO_NAMES) -> list[str]:
+    text = strip_images(text)
+    return [n for n in names if re.search(rf"\b{n}\b", text)]
+
+
+# -- passcode -----------------------------------------------------------------------------------
+
+def test_nothing_individual_before_unlock(store, demo):
+    app = facilitator_dashboard(store)
+    assert not app.unlocked and app.model is None and not hasattr(app, "tabs")
+    text = visible_text(app)
+    assert "Demo session" in text  # the session can be chosen...
+    assert names_in(text) == []  # ...but nobody in it is shown
+    assert demo.join_code not in text
+    assert "Facilitator passcode" in text
+
+
+def test_wrong_passcode_is_refused(store, demo):
+    app = facilitator_dashboard(store)
+    app.passcode.value = "not-the-passcode"
+    app.unlock_button.click()
+    assert not app.unlocked and app.model is None
+    assert "not right" in app.login_message.value and 'role="alert"' in app.login_message.value
+    assert app.passcode.value == ""  # cleared after each try
+    assert names_in(visible_text(app)) == []
+    assert not app.unlock(demo.id, "")  # empty passcode refused too
+    assert not app.unlocked
+
+
+def test_repeated_failures_lock_out(store, demo, monkeypatch):
+    app = facilitator_dashboard(store)
+    for _ in range(app_module.MAX_FAILURES):
+        assert not app.unlock(demo.id, "wrong")
+    assert not app.unlock(demo.id, "demo")  # even the right one, for a while
+    assert "Too many wrong passcodes" in app.login_message.value
+    monkeypatch.setattr(app_module.time, "monotonic", lambda: 1e12)
+    assert app.unlock(demo.id, "demo")
+
+
+def test_unlock_shows_the_group_pairs_submissions_and_export(store, demo):
+    app = facilitator_dashboard(store)
+    app.passcode.value = "demo"
+    app.unlock_button.click()
+    assert app.unlocked and app.session.id == demo.id
+    assert app.tabs.titles == ("Group", "Pairs", "Who has submitted", "Export")
+    assert "12</strong> participants" in app.header.value
+    assert re.search(r"Last updated \d\d:\d\d:\d\d", app.updated.value)
+    group = app.group_panel.content.value
+    assert "<img" in group and 'alt="' in group and "<table" in group
+    # the facilitator sees names (who has submitted, pairs)
+    assert set(names_in(app.submitted_panel.content.value)) == set(DEMO_NAMES)
+    assert [label for label, _ in app.pairs_panel.picker.options][0] == "Maria & Sam"
+    # locking removes everything individual again
+    app.lock()
+    assert not app.unlocked and names_in(visible_text(app)) == []
+
+
+def test_unlock_by_join_code(store, demo):
+    app = facilitator_dashboard(store)
+    app.join_code.value = demo.join_code.lower().replace("-", " ")
+    app.passcode.value = "demo"
+    app.unlock_button.click()
+    assert app.unlocked
+    other = facilitator_dashboard(store)
+    other.join_code.value = "ZZZ-ZZZ"
+    other.passcode.value = "demo"
+    other.unlock_button.click()
+    assert not other.unlocked and "No session has this join code" in other.login_message.value
+
+
+def test_create_session_then_pair_and_compare(store, curriculum):
+    app = facilitator_dashboard(store)
+    app.new_title.value = "Spring <training>"
+    app.new_passcode.value = "abcd"
+    app.new_passcode2.value = "abce"
+    app.create_button.click()
+    assert not app.unlocked and "differ" in app.create_message.value
+    app.new_passcode2.value = "abcd"
+    app.create_button.click()
+    assert app.unlocked and "Spring &lt;training&gt;" in app.header.value
+    sid = app.session.id
+    assert store.check_passcode(sid, "abcd")
+    ann = store.join(sid, "Ann", "supervisor")
+    ben = store.join(sid, "Ben", "peer_specialist")
+    app.refresh()
+    app.pairs_panel.sup.value = ann.id
+    app.pairs_panel.sub.value = ben.id
+    app.pairs_panel.make_pair()
+    assert store.partner(ann.id).id == ben.id
+    assert [label for label, _ in app.pairs_panel.picker.options] == ["Ann & Ben"]
+    sia = curriculum["sia-recovery-principles"]
+    items = [i.id for i in sia.items]
+    store.submit(ann.id, sia, {i: "S" for i in items})
+    store.submit(ben.id, sia, {i: ("I" if k % 2 else "S") for k, i in enumerate(items)})
+    assert app.refresh()  # new answers: the data changed
+    view = app.pairs_panel.view
+    view.picker.value = ("compare", sia.id, "")
+    text = visible_text(view)
+    assert "≠ differs" in text and "= same" in text
+    # the discussion steps sit beside the answers
+    assert html.escape(sia.discussion.questions[0].text.splitlines()[0][:30]) in text
+    # action steps for every item either rated I or A, saved as notes
+    boxes = [w for w in walk(view) if isinstance(w, widgets.Textarea)
+             and "peerkit-action-note" in w._dom_classes]
+    assert len(boxes) == len(items) // 2
+    boxes[0].value = "Ask HR <now>"
+    notes = store.notes(view.pair_id, sia.id)
+    assert list(notes.values()) == ["Ask HR <now>"] and list(notes)[0].startswith("action:")
+    questions = [w for w in walk(view) if isinstance(w, widgets.Textarea)
+                 and "peerkit-question-note" in w._dom_classes]
+    assert len(questions) == len(sia.discussion.questions)
+    questions[0].value = "We differ on hope"
+    assert store.notes(view.pair_id, sia.id)["question:d1"] == "We differ on hope"
+    assert "Saved at" in view.note_status.value
+    assert app.refresh() is False  # nothing new: no re-read, no re-render
+
+
+def test_self_evaluation_pair_view_has_areas_kappa_gaps_and_eight_questions(store, demo, curriculum):
+    app = facilitator_dashboard(store)
+    assert app.unlock(demo.id, "demo")
+    view = app.pairs_panel.view
+    pse = curriculum["program-self-evaluation"]
+    view.picker.value = ("compare", pse.id, "")
+    text = visible_text(view)
+    assert "Per area" in text and "Weighted kappa" in text and "Largest gaps first" in text
+    questions = [w for w in walk(view) if isinstance(w, widgets.Textarea)]
+    assert len(questions) == len(pse.discussion.questions) == 8
+    rc = curriculum["role-clarity-checklist"]
+    view.picker.value = ("prepost", rc.id, "")
+    assert "→" in visible_text(view) and "gained" in visible_text(view)
+
+
+def test_live_refresh_picks_up_new_submissions(store, demo, curriculum):
+    app = facilitator_dashboard(store)
+    assert app.unlock(demo.id, "demo")
+    before = app.model.submissions
+    newcomer = store.join(demo.id, "Zed", "peer_specialist")
+    ins = curriculum["readiness-timeline"]
+    store.submit(newcomer.id, ins, {i.id: False for i in ins.items})
+    assert app.refresh()
+    assert app.model.submissions == before + 1
+    assert "13</strong> participants" in app.header.value
+    assert "Zed" in app.submitted_panel.content.value
+
+
+def test_poller_runs_pauses_and_stops():
+    calls = []
+
+    async def scenario() -> None:
+        poller = Poller(lambda: calls.append(1), interval=0.01)
+        assert poller.start() and poller.running
+        await asyncio.sleep(0.08)
+        assert len(calls) >= 2
+        poller.paused = True
+        await asyncio.sleep(0.03)
+        n = len(calls)
+        await asyncio.sleep(0.05)
+        assert len(calls) == n  # paused: no reads
+        poller.paused = False
+        await asyncio.sleep(0.05)
+        assert len(calls) > n
+        poller.stop()
+        await asyncio.sleep(0)
+        assert not poller.running
+
+    asyncio.run(scenario())
+    assert Poller(lambda: None).start() is False  # no running loop: nothing started
+
+
+def test_poller_survives_errors():
+    seen = []
+
+    def boom() -> None:
+        raise RuntimeError("database is locked")
+
+    async def scenario() -> None:
+        poller = Poller(boom, interval=0.01, on_error=seen.append)
+        poller.start()
+        await asyncio.sleep(0.05)
+        assert poller.running  # keeps polling
+        poller.stop()
+
+    asyncio.run(scenario())
+    assert seen and "locked" in str(seen[0])
+
+
+def test_export_buttons_offer_download_links(store, demo, tmp_path):
+    app = facilitator_dashboard(store)
+    assert app.unlock(demo.id, "demo")
+    ep = app.export_panel
+    ep.csv_button.click()
+    assert 'download="session-' in ep.links.value and "data:text/csv;base64," in ep.links.value
+    ep.xlsx_button.click()
+    assert "spreadsheetml" in ep.links.value
+    ep.blank_button.click()
+    assert "data:application/zip;base64," in ep.links.value
+    ep.pair_picker.value = ep.pair_picker.options[0][1]
+    ep.pair_html_button.click()
+    assert 'download="pair-' in ep.links.value
+    files = sorted(p.name for p in (tmp_path / "home" / "exports").iterdir())
+    assert any(f.endswith(".csv") for f in files) and any(f.endswith(".xlsx") for f in files)
+    assert "error" not in ep.status.value
+
+
+# -- the group display -------------------------------------------------------------------------------
+
+def test_group_display_names_nobody(store, demo, curriculum):
+    evil = store.join(demo.id, EVIL, "other")
+    store.submit(evil.id, curriculum["readiness-timeline"],
+                 {i.id: True for i in curriculum["readiness-timeline"].items})
+    g = group_display(store, demo.id)
+    for value in [o[1] for o in g.panel.picker.options]:
+        g.panel.picker.value = value
+        text = visible_text(g)
+        assert names_in(text) == [], value
+        assert "alert" not in text
+    assert demo.join_code in g.header.value
+    assert "<img" in g.panel.content.value
+    g.close()
+
+
+def test_group_display_hides_small_groups(store, curriculum):
+    s = store.create_session("Tiny", "pass1234")
+    ins = curriculum["readiness-timeline"]
+    for name in ("Ann", "Ben"):
+        p = store.join(s.id, name, "supervisor")
+        store.submit(p.id, ins, {i.id: True for i in ins.items})
+    g = group_display(store, s.id)
+    assert "Results appear once at least 3 people have submitted" in g.panel.content.value
+    assert "<img" not in g.panel.content.value
+    p = store.join(s.id, "Cat", "peer_specialist")
+    store.submit(p.id, ins, {i.id: False for i in ins.items})
+    g.refresh()
+    content = g.panel.content.value
+    assert "<img" in content
+    # one peer specialist: no role breakdown that would show her answers
+    assert "Peer specialist" not in content
+
+
+# -- a participant's own pair ------------------------------------------------------------------------
+
+def test_pair_view_shows_only_the_own_pair(store, demo):
+    maria = next(p for p in store.participants(demo.id) if p.display_name == "Maria")
+    view = pair_view(store, maria)
+    text = visible_text(view)
+    assert set(names_in(text)) == {"Maria", "Sam"}
+    assert view.view.picker.options
+    # notes are saved with the participant as author
+    for value in [o[1] for o in view.view.picker.options]:
+        view.view.picker.value = value
+        if value[0] == "compare":
+            assert "≠" in visible_text(view) or "= same" in visible_text(view)
+    box = next(w for w in walk(view) if isinstance(w, widgets.Textarea))
+    box.value = "Our plan"
+    assert "Our plan" in store.notes(maria.pair_id, view.view.picker.value[1]).values()
+    view.close()
+
+
+def test_pair_view_without_a_pair(store, demo):
+    loner = store.join(demo.id, "Solo", "other")
+    view = pair_view(store, loner.id)
+    assert "not in a pair yet" in view.message.value
+    assert names_in(visible_text(view)) == []
+
+
+def test_data_and_chart_modules_import_no_ui():
+    """prep, plots, blocks and reports load without matplotlib or ipywidgets (lazy imports)."""
+    code = ("import sys, peerkit.prep, peerkit.plots, peerkit.blocks, peerkit.reports; "
+            "bad = [m for m in ('matplotlib', 'ipywidgets') if m in sys.modules]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,153 @@
+"""The group view: aggregates per instrument (charts, one-line summaries, tables).
+
+:class:`GroupPanel` is used twice: in the facilitator dashboard's Group tab (after the
+passcode; names and written answers shown) and in :func:`group_display`, the view for the
+projector, which names nobody, shows no free text and hides groups smaller than
+``min_group`` (default 3) so that no one's answers can be picked out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as widgets
+
+from .. import blocks as _blocks
+from .. import prep
+from ..instruments import Instrument, load_all, sorted_by_source
+from .common import CSS_CLASSES, Poller, set_options, SessionModel, esc, message, now_hms, style_widget
+
+__all__ = ["GroupDisplay", "GroupPanel", "group_display"]
+
+
+def used_instruments(model: SessionModel, instruments: dict[str, Instrument]) -> list[Instrument]:
+    frame = model.frame
+    ids = set(frame["instrument_id"].unique()) if frame is not None and len(frame) else set()
+    return [i for i in sorted_by_source(instruments) if i.id in ids]
+
+
+class GroupPanel(widgets.VBox):
+    """Aggregates of the chosen instrument, rebuilt when the data change."""
+
+    def __init__(self, instruments: dict[str, Instrument], *, names: bool = True, min_group: int = 1,
+                 dpi: int = 90):
+        self.instruments = instruments
+        self.names = names
+        self.min_group = min_group
+        self.dpi = dpi
+        self.model: SessionModel | None = None
+        self._rendered: tuple[Any, ...] | None = None
+        self.overview = widgets.HTML()
+        self.picker = widgets.Dropdown(description="Exercise", options=[], style={"description_width": "initial"},
+                                       layout=widgets.Layout(width="100%", max_width="720px"))
+        self.picker.add_class(CSS_CLASSES["group_instrument"])
+        self.content = widgets.HTML()
+        self.content.add_class(CSS_CLASSES["group_content"])
+        self.picker.observe(lambda _c: self.render(), names="value")
+        super().__init__([self.overview, self.picker, self.content], layout=widgets.Layout(width="100%"))
+        self.add_class(CSS_CLASSES["group"])
+
+    def update(self, model: SessionModel) -> None:
+        self.model = model
+        people = prep.participants_frame(model.participants)
+        used = used_instruments(model, self.instruments)
+        counts = prep.role_counts(people)
+        by_role = ", ".join(f"{int(n)} {prep.role_label(r).lower()}{'s' if n != 1 else ''}"
+                            for r, n in zip(counts["role"], counts["n"]) if r != "all" and n)
+        n = len(people)
+        self.overview.value = (f'<p class="peerkit-dash-counts"><strong>{n}</strong> participant'
+                               f"{'s' if n != 1 else ''}{' (' + esc(by_role) + ')' if by_role else ''} · "
+                               f"<strong>{model.submissions}</strong> submission"
+                               f"{'s' if model.submissions != 1 else ''}</p>")
+        options = [(i.title, i.id) for i in used]
+        set_options(self.picker, options)
+        self.render()
+
+    def render(self, force: bool = False) -> None:
+        model = self.model
+        if model is None:
+            return
+        key = (model.version, self.picker.value)
+        if not force and key == self._rendered:
+            return
+        self._rendered = key
+        if not self.picker.value:
+            self.content.value = message("warn", "No answers have been submitted in this session yet. "
+                                                 "This view fills in as they arrive.")
+            return
+        ins = self.instruments[self.picker.value]
+        bl = _blocks.instrument_blocks(model.frame, ins, names=self.names, min_group=self.min_group)
+        src = ins.source.title + (f" — {ins.source.exercise}" if ins.source.exercise else "")
+        self.content.value = (f"<h3>{esc(ins.title)}</h3><p class=\"peerkit-source\">{esc(src)}</p>"
+                              + "".join(b.html(dpi=self.dpi) for b in bl))
+
+
+class GroupDisplay(widgets.VBox):
+    """Aggregates only, for the projector: nobody is named, no passcode needed."""
+
+    def __init__(self, store: Any, session_id: int, *, refresh_seconds: float = 5.0, min_group: int = 3,
+                 instruments: dict[str, Instrument] | None = None, autostart: bool = True):
+        self.store = store
+        self.model = SessionModel(store, session_id)
+        self.instruments = dict(instruments) if instruments is not None else load_all()
+        self.header = widgets.HTML()
+        self.header.add_class(CSS_CLASSES["header"])
+        self.updated = widgets.HTML()
+        self.updated.add_class(CSS_CLASSES["last_updated"])
+        self.pause = widgets.ToggleButton(value=False, description="Pause live updates", icon="pause",
+                                          tooltip="Stop or restart the automatic refresh",
+                                          layout=widgets.Layout(width="auto"))
+        self.pause.add_class(CSS_CLASSES["pause"])
+        self.refresh_button = widgets.Button(description="Refresh now", icon="refresh",
+                                             layout=widgets.Layout(width="auto"))
+        self.refresh_button.add_class(CSS_CLASSES["refresh"])
+        self.panel = GroupPanel(self.instruments, names=False, min_group=min_group, dpi=110)
+        self.poller = Poller(self.refresh, refresh_seconds, self._on_error)
+        self.pause.observe(self._on_pause, names="value")
+        self.refresh_button.on_click(lambda _b: self.refresh(force=True))
+        controls = widgets.HBox([self.updated, self.pause, self.refresh_button],
+                                layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
+        big = widgets.HTML("<style>.peerkit-group-display .peerkit-chart img { width: 100%; max-width: 1100px; }"
+                           "</style>", layout=widgets.Layout(height="0px", margin="0"))
+        super().__init__([style_widget(), big, self.header, controls, self.panel],
+                         layout=widgets.Layout(width="100%"))
+        self.add_class(CSS_CLASSES["group_display"])
+        self.refresh(force=True)
+        if autostart:
+            self.poller.start()
+
+    def refresh(self, force: bool = False) -> None:
+        changed = self.model.refresh(force)
+        s = self.model.session
+        n = len(self.model.participants)
+        state = "" if s.status == "open" else " (closed)"
+        self.header.value = (f"<h2>{esc(s.title)}{esc(state)}</h2>"
+                             f"<p>Join code <strong style=\"font-size:1.4em;letter-spacing:.08em\">"
+                             f"{esc(s.join_code)}</strong> · {n} participant{'s' if n != 1 else ''}</p>")
+        self.updated.value = f"Last updated {now_hms()}"
+        if changed:
+            self.panel.update(self.model)
+
+    def _on_pause(self, change: dict) -> None:
+        self.poller.paused = bool(change["new"])
+        self.pause.description = "Resume live updates" if change["new"] else "Pause live updates"
+        self.pause.icon = "play" if change["new"] else "pause"
+
+    def _on_error(self, exc: BaseException) -> None:
+        self.updated.value = message("error", f"Could not refresh: {exc}")
+
+    def close(self) -> None:
+        self.poller.stop()
+        super().close()
+
+
+def group_display(store: Any, session_id: int, *, refresh_seconds: float = 5.0, min_group: int = 3,
+                  instruments: dict[str, Instrument] | None = None) -> GroupDisplay:
+    """The group's aggregates, safe to project to the room: names nobody, needs no passcode.
+
+    Refreshes every ``refresh_seconds`` (pausable); roles with fewer than ``min_group``
+    respondents are left out of the role breakdowns and an exercise is summarised only
+    once ``min_group`` people have submitted it.
+    """
+    return GroupDisplay(store, session_id, refresh_seconds=refresh_seconds, min_group=min_group,
+                        instruments=instruments)

@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.peerkit-installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8866
 
-.PHONY: serve test bench validate demo clean help
+.PHONY: serve test bench validate demo clean help lite a11y-deps
 
 help:
 	@echo "make serve   start the kit (Voila) on http://$(HOST):$(PORT)/"
@@ -25,16 +25,35 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 serve: $(STAMP)
-	$(VENV)/bin/peerkit serve --host $(HOST) --port $(PORT)
+	$(VENV)/bin/peerkit serve --host $(HOST) --port $(PORT) $(SERVE_ARGS)
 
-test: $(STAMP)
+test: $(STAMP) a11y-deps
 	$(PY) -m pytest
+
+# axe-core for the accessibility tests (tests/a11y/package.json, locked in package-lock.json), from
+# the npm registry when it is missing and npm exists; without it those tests skip (fail in CI).
+AXE_JS := tests/a11y/node_modules/axe-core/axe.min.js
+a11y-deps:
+	@if [ ! -f $(AXE_JS) ] && command -v npm >/dev/null; then \
+	  echo "Installing axe-core for the accessibility tests (npm ci in tests/a11y) ..."; \
+	  cd tests/a11y && { npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error; } \
+	    || echo "warning: could not install axe-core; the accessibility audit will be skipped"; \
+	fi
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+demo: $(STAMP)
+	$(VENV)/bin/peerkit demo
 
 validate: $(STAMP)
 	$(VENV)/bin/peerkit validate
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
+
+# JupyterLite (experimental, not part of `make test`): the self-study notebook as a static site in
+# _build/lite; see facilitator-guide/self-study.md for what works in it.
+lite: $(STAMP)
+	$(PY) -m pip install --quiet 'jupyterlite-core>=0.8,<0.9' 'jupyterlite-pyodide-kernel>=0.8,<0.9'
+	$(PY) deploy/jupyterlite/build.py --output _build/lite

@@ -682,8 +682,10 @@ def html_table(
             v = record.get(c)
             text = formatters[c](v) if c in formatters else _cell(v, digits)
             esc = html.escape(str(text))
-            if c == head_col:
+            if c == head_col and esc.strip():
                 out.append(f'<th scope="row">{esc}</th>')
+            elif c == head_col:  # an empty row header (e.g. an untitled section) heads nothing
+                out.append("<td></td>")
             else:
                 num = isinstance(v, (int, float)) and not isinstance(v, bool)
                 out.append(f'<td class="num">{esc}</td>' if num else f"<td>{esc}</td>")

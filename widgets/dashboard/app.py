@@ -87,7 +87,18 @@ class FacilitatorDashboard(widgets.VBox):
             self.new_title, self.new_date, self.new_passcode, self.new_passcode2, self.create_button,
             self.create_message])
         create.add_class(CSS_CLASSES["create"])
-        self.create_box = widgets.Accordion(children=[create], titles=("Create a new session",), selected_index=None)
+        # a button that shows and hides the form (an ipywidgets Accordion's title is a plain <div>:
+        # keyboard and screen-reader users could not open it)
+        create.layout.display = "none"
+        self.create_toggle = widgets.ToggleButton(value=False, description="Create a new session…", icon="plus",
+                                                  tooltip="Show or hide the form for a new session",
+                                                  layout=widgets.Layout(width="auto"))
+
+        def _show_create(change: dict) -> None:
+            create.layout.display = None if change["new"] else "none"
+
+        self.create_toggle.observe(_show_create, names="value")
+        self.create_box = widgets.VBox([self.create_toggle, create], layout=widgets.Layout(width="100%"))
         self.login = widgets.VBox([
             widgets.HTML("<h2>Facilitator dashboard</h2><p>Choose the session (or type its join code) and "
                          "enter its facilitator passcode. Individual answers are shown only after that.</p>"),

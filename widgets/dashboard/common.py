@@ -99,6 +99,10 @@ table.peerkit-table tr.peerkit-differs th, table.peerkit-table tr.peerkit-differ
 .peerkit-notes dd { margin-left: 1rem; white-space: pre-wrap; }
 .peerkit-dashboard .widget-textarea, .peerkit-pair-view .widget-textarea { width: 100%; }
 .peerkit-dashboard .widget-textarea textarea, .peerkit-pair-view .widget-textarea textarea { min-height: 4.5em; }
+/* keyboard focus: a 3 px ring on every control (ipywidgets only changes a 1 px border colour) */
+:is(.peerkit-dashboard, .peerkit-group-display, .peerkit-pair-view)
+  :is(button, input, select, textarea, a[href], [tabindex], [role=tab]):focus-visible {
+  outline: 3px solid #0b3d91 !important; outline-offset: 2px !important; box-shadow: 0 0 0 5px #ffffff !important; }
 /* contrast (WCAG AA) for the tab and accordion labels ipywidgets draws in grey */
 .peerkit-dashboard .lm-TabBar-tab, .peerkit-dashboard .lm-TabBar-tabLabel,
 .peerkit-dashboard .jupyter-widget-Collapse-header, .peerkit-dashboard .jupyter-widget-Collapse-header span,

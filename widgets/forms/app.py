@@ -10,7 +10,7 @@ import ipywidgets as widgets
 
 from ..instruments import Instrument, InstrumentError, data_dir, instrument_files, load_instrument, sorted_by_source
 from .backend import StoreBackend
-from .common import CSS, esc, message_html, save_errors
+from .common import esc, message_html, save_errors, style_widgets
 from .form import InstrumentForm
 from .join import JoinPanel, role_label
 
@@ -64,7 +64,6 @@ class ParticipantApp(widgets.VBox):
         self.forms: dict[tuple[str, str], InstrumentForm] = {}
         self.form: InstrumentForm | None = None
 
-        style = widgets.HTML(f"<style>{CSS}</style>", layout=widgets.Layout(display="none"))
         self.join_panel = JoinPanel(store, self_study=self_study)
         self.join_panel.on_join(self._joined)
 
@@ -94,7 +93,7 @@ class ParticipantApp(widgets.VBox):
                           layout=widgets.Layout(width="100%", flex_flow="row wrap", align_items="center")),
              self.exercise, self.occasion, self.hint, self.form_area],
             layout=widgets.Layout(width="100%", display="none"))
-        super().__init__([style, self.join_panel, self.work_area],
+        super().__init__([*style_widgets(), self.join_panel, self.work_area],
                          layout=widgets.Layout(width="100%", max_width="100%"))
         self.add_class("peerkit-app")
         if not self.instruments:

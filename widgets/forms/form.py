@@ -12,8 +12,8 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..instruments import Instrument, Occasion, Scale, Section
-from .common import (CSS, esc, format_time, item_numbers, list_numbers, message_html,
-                     paragraphs, save_errors)
+from .common import (esc, format_time, item_numbers, list_numbers, message_html, paragraphs,
+                     save_errors, style_widgets)
 from .controls import ItemControl, Shared, make_control
 from .results import ResultsPanel
 from .state import FormState
@@ -74,7 +74,7 @@ class InstrumentForm(widgets.VBox):
         self._shared = Shared()
         top: list[widgets.Widget] = []
         if include_style:
-            top.append(widgets.HTML(f"<style>{CSS}</style>", layout=widgets.Layout(display="none")))
+            top.extend(style_widgets())
         if show_title:
             top.append(widgets.HTML(f"<h2>{esc(instrument.title)}</h2>", layout=widgets.Layout(width="100%")))
         intro = self._instructions_html()
@@ -223,7 +223,8 @@ class InstrumentForm(widgets.VBox):
 
     def _refresh_progress(self) -> None:
         text = esc(self.state.progress_text())
-        html = f'<div class="peerkit-progress-text" aria-live="polite"><strong>Progress:</strong> {text}</div>'
+        # not a live region: the draft status below announces the progress after each answer
+        html = f'<div class="peerkit-progress-text"><strong>Progress:</strong> {text}</div>'
         self.progress.value = html
         self.progress_bottom.value = html
 

@@ -88,9 +88,21 @@ class ParticipantApp(widgets.VBox):
         self.occasion.observe(self._occasion_changed, names="value")
         self.hint = widgets.HTML(layout=widgets.Layout(width="100%"))
         self.form_area = widgets.VBox(layout=widgets.Layout(width="100%"))
+        # the pair's own comparison: only this participant's pair is ever read
+        self.compare_button = widgets.ToggleButton(
+            description="Compare with my partner", icon="columns", value=False,
+            tooltip="Show your answers side by side with your partner's (only the two of you see this)",
+            layout=widgets.Layout(width="auto"))
+        self.compare_button.add_class("peerkit-compare")
+        self.compare_button.observe(self._toggle_compare, names="value")
+        self.compare_status = widgets.HTML(layout=widgets.Layout(width="100%"))
+        self.compare_status.add_class("peerkit-compare-status")
+        self.compare_area = widgets.VBox(layout=widgets.Layout(width="100%"))
+        self.pair_panel: Any = None
         self.work_area = widgets.VBox(
-            [widgets.HBox([self.signed_in, self.leave_button],
+            [widgets.HBox([self.signed_in, self.compare_button, self.leave_button],
                           layout=widgets.Layout(width="100%", flex_flow="row wrap", align_items="center")),
+             self.compare_status, self.compare_area,
              self.exercise, self.occasion, self.hint, self.form_area],
             layout=widgets.Layout(width="100%", display="none"))
         super().__init__([*style_widgets(), self.join_panel, self.work_area],
@@ -111,6 +123,9 @@ class ParticipantApp(widgets.VBox):
             f"({esc(role_label(participant.role))}) · {esc(session.title)}</div>")
         self.join_panel.layout.display = "none"
         self.work_area.layout.display = None
+        self._close_compare()
+        alone = getattr(session, "kind", "workshop") == "self_study"
+        self.compare_button.layout.display = "none" if alone else None
         self.exercise.unobserve(self._exercise_changed, names="value")
         self.exercise.options = exercise_options(self.instruments, participant.role)
         self.exercise.value = None
@@ -122,7 +137,43 @@ class ParticipantApp(widgets.VBox):
             if self.preselect_occasion and self.preselect_occasion in [o.id for o in ins.occasions]:
                 self.occasion.value = self.preselect_occasion
 
+    # -- pair comparison -----------------------------------------------------------
+    def _close_compare(self) -> None:
+        if self.pair_panel is not None:
+            self.pair_panel.close()  # stops its refresh timer
+        self.pair_panel = None
+        self.compare_area.children = ()
+        self.compare_status.value = ""
+        self.compare_button.unobserve(self._toggle_compare, names="value")
+        self.compare_button.value = False
+        self.compare_button.observe(self._toggle_compare, names="value")
+
+    def _toggle_compare(self, change: dict) -> None:
+        if not change["new"]:
+            self._close_compare()
+            return
+        if self.participant is None:
+            return
+        try:
+            partner = self.store.partner(self.participant.id)
+        except save_errors() as exc:
+            self.compare_status.value = message_html("error", str(exc))
+            return
+        if partner is None:
+            self.compare_status.value = message_html(
+                "info", "You have not been paired with a partner yet. The facilitator pairs a "
+                        "supervisor with a peer specialist; try again once they have.")
+            return
+        from ..dashboard import pair_view  # lazy: pandas and matplotlib load only when comparing
+
+        self.pair_panel = pair_view(self.store, self.participant, instruments=self.instruments)
+        self.compare_status.value = message_html(
+            "info", f"Comparing with {partner.display_name}. Only the two of you and the "
+                    "facilitator see these answers.")
+        self.compare_area.children = (self.pair_panel,)
+
     def leave(self) -> None:
+        self._close_compare()
         self.session = self.participant = None
         self.forms.clear()
         self.form = None

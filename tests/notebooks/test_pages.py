@@ -1,0 +1,130 @@
+"""peerkit.pages: the Markdown the notebooks show is built from the data files."""
+
+from __future__ import annotations
+
+import pytest
+
+from peerkit import pages
+from peerkit.instruments import get_instrument, load_all
+
+
+def test_catalogue_lists_every_instrument_under_its_document():
+    text = pages.catalogue_markdown()
+    found = load_all()
+    assert f"{len(found)} exercises" in text
+    for ins in found.values():
+        assert pages._md(ins.title) in text
+        assert f"### {pages._md(ins.source.title)}" in text
+    assert "[unit-2](unit-2.ipynb)" in text
+
+
+def test_pre_post_checklist_sits_in_units_1_and_6():
+    assert pages.notebooks_for(get_instrument("role-clarity-checklist")) == ["unit-1.ipynb", "unit-6.ipynb"]
+
+
+def test_prompts_come_from_the_data():
+    ins = get_instrument("program-self-evaluation")
+    text = pages.prompts_markdown(ins.id)
+    assert f"### {pages._md(ins.source.exercise)}" in text
+    assert ins.source.exercise not in pages.prompts_markdown(ins.id, heading=False)  # notebooks: own heading
+    assert pages.prompts(ins.id).data == pages.prompts_markdown(ins.id, heading=False)
+    for q in ins.discussion.questions:
+        assert pages._md(q.text) in text
+    # rating items stay in the form; written reflections list their questions
+    assert pages._md(ins.items[0].text) not in text
+    co = get_instrument("co-learning")
+    assert all(pages._md(i.text) in pages.prompts_markdown(co.id) for i in co.items)
+
+
+def test_prompts_for_an_occasion():
+    ins = get_instrument("role-clarity-checklist")
+    post = next(o for o in ins.occasions if o.id == "post")
+    assert pages._md(post.label) in pages.prompts_markdown(ins.id, occasion="post")
+    with pytest.raises(KeyError, match="no occasion"):
+        pages.prompts_markdown(ins.id, occasion="later")
+
+
+def test_markdown_special_characters_are_escaped():
+    assert pages._md("a *b* [c] <d> #e | f_g") == r"a \*b\* \[c\] \<d\> \#e \| f\_g"
+
+
+def test_set_overview_and_unknown_notebook():
+    assert "Recovery Principles" in pages.set_overview_markdown("unit-2")
+    with pytest.raises(KeyError, match="no exercise notebook"):
+        pages.instruments_in("unit-9.ipynb")
+
+
+def test_query_params(monkeypatch):
+    monkeypatch.setenv("QUERY_STRING", "code=K7P-X3M&x=1")
+    assert pages.query_params() == {"code": "K7P-X3M", "x": "1"}
+    monkeypatch.delenv("QUERY_STRING")
+    assert pages.query_params() == {}
+
+
+def test_with_join_code_fills_an_empty_field(monkeypatch):
+    class Field:
+        value = ""
+
+    class Panel:
+        code = Field()
+
+    class App:
+        join_panel = Panel()
+
+    monkeypatch.setenv("QUERY_STRING", "code=ab2-cd3")
+    app = pages.with_join_code(App())
+    assert app.join_panel.code.value == "ab2-cd3"
+
+
+def test_exercise_rejects_an_unknown_id():
+    with pytest.raises(KeyError, match="unknown instrument"):
+        pages.exercise("no-such-exercise")
+
+
+def test_exercise_cells_of_a_page_share_one_sign_in(tmp_path, monkeypatch):
+    from peerkit.store import Store
+
+    monkeypatch.setattr(pages, "_page_apps", [])
+    store = Store(f"sqlite:///{tmp_path / 'p.sqlite'}")
+    session = store.create_session("Unit 2", "pass1234")
+    first = pages.exercise("sia-recovery-principles", store=store)
+    second = pages.exercise("program-self-evaluation")  # same page: same store
+    assert second.store is store
+    panel = first.join_panel
+    panel.code.value, panel.name.value, panel.role.value = session.join_code, "Sam", "supervisor"
+    panel.join()
+    assert second.participant is not None and second.participant.id == first.participant.id
+    assert second.form is not None and second.form.instrument.id == "program-self-evaluation"
+    # self-study works the same way
+    monkeypatch.setattr(pages, "_page_apps", [])
+    a, b = pages.exercise("co-learning", store=store), pages.exercise("themes-part-1", store=store)
+    a.join_panel.name.value, a.join_panel.role.value = "Alex", "peer_specialist"
+    a.join_panel.join_self_study()
+    assert b.participant is not None and b.session.id == store.self_study_session().id
+    store.close()
+
+
+def test_group_display_page_needs_the_passcode(tmp_path, monkeypatch):
+    from peerkit.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'g.sqlite'}")
+    session = store.create_session("Projector", "right-pass")
+    monkeypatch.setenv("QUERY_STRING", f"code={session.join_code}")
+    page = pages.group_display_page(store)
+    assert page.code.value == session.join_code
+    page.passcode.value = "wrong"
+    assert page.unlock() is False and "not right" in page.children[0].children[-1].value
+    assert page.passcode.value == ""  # never left in the field
+    for _ in range(pages.MAX_PASSCODE_FAILURES):
+        page.passcode.value = "wrong"
+        page.unlock()
+    page.passcode.value = "right-pass"
+    assert page.unlock() is False and "Try again" in page.children[0].children[-1].value
+    monkeypatch.setattr(pages, "LOCKOUT_SECONDS", 0.0)
+    page2 = pages.group_display_page(store)
+    page2.passcode.value = "right-pass"
+    assert page2.unlock() is True
+    shown = page2.children[1].children[0]
+    assert "peerkit-group-display" in shown._dom_classes
+    shown.close()
+    store.close()

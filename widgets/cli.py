@@ -1,0 +1,307 @@
+"""``peerkit``: the command line for facilitators and maintainers.
+
+    peerkit [--db URL] session create --title T [--passcode P] [--date YYYY-MM-DD]
+    peerkit session list | close ID | open ID | passcode ID
+    peerkit export SESSION --format csv|xlsx|json -o FILE
+    peerkit import FILE [--new-code] [--passcode P] [--check]
+    peerkit purge SESSION [--yes]
+    peerkit demo
+    peerkit validate [--sources DIR]
+    peerkit serve [--host H] [--port N] [--all-interfaces] [--db URL] [--no-demo]
+
+SESSION is a session id or its join code. The database is ``--db URL``, else
+``$PEERKIT_DB_URL``, else the default SQLite file (see :func:`peerkit.store.default_url`).
+Problems are reported in one clear line on stderr with exit status 2 (``validate``
+exits 1 when a data file is wrong).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .store import Store, StoreError, WorkshopSession
+
+__all__ = ["build_parser", "main"]
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class CliError(Exception):
+    """A usage problem reported as one line (exit status 2)."""
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _store(args: argparse.Namespace) -> Store:
+    return Store(args.db) if args.db else Store()
+
+
+def _resolve_session(store: Store, ref: str) -> WorkshopSession:
+    ref = ref.strip()
+    if ref.isdigit():
+        return store.get_session(int(ref))
+    found = store.find_session(ref)
+    if found is None:
+        raise CliError(f"no session with id or join code {ref!r} (see: peerkit session list)")
+    return found
+
+
+def _passcode(given: str | None, *, confirm: bool = True) -> str:
+    if given is not None:
+        return given
+    if not sys.stdin.isatty():
+        raise CliError("no passcode given: use --passcode, or run in a terminal to be asked for one")
+    first = getpass.getpass("Facilitator passcode: ")
+    if confirm and getpass.getpass("Repeat the passcode: ") != first:
+        raise CliError("the two passcodes differ; nothing was changed")
+    return first
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _print_session(s: WorkshopSession) -> None:
+    print(f"{s.id}\t{s.join_code}\t{s.status}\t{s.date or ''}\t{s.title}")
+
+
+# -- commands -------------------------------------------------------------------------------
+
+
+def cmd_session_create(args: argparse.Namespace) -> int:
+    passcode = _passcode(args.passcode)
+    with _store(args) as store:
+        s = store.create_session(args.title, passcode, args.date)
+    print(f"Created session {s.id}: {s.title}")
+    print(f"Join code: {s.join_code}")
+    return 0
+
+
+def cmd_session_list(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        found = store.list_sessions()
+    if not found:
+        print("No sessions yet (create one: peerkit session create --title ...)")
+        return 0
+    print("id\tjoin code\tstatus\tdate\ttitle")
+    for s in found:
+        _print_session(s)
+    return 0
+
+
+def _set_status(status: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        with _store(args) as store:
+            s = _resolve_session(store, args.session)
+            store.set_status(s.id, status)
+        print(f"Session {s.id} ({s.join_code}, {s.title}) is now {status}")
+        return 0
+
+    return run
+
+
+def cmd_session_passcode(args: argparse.Namespace) -> int:
+    passcode = _passcode(args.passcode)
+    with _store(args) as store:
+        s = _resolve_session(store, args.session)
+        store.set_passcode(s.id, passcode)
+    print(f"The passcode of session {s.id} ({s.join_code}) was changed")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .transfer import export_session
+
+    with _store(args) as store:
+        s = _resolve_session(store, args.session)
+        path = export_session(store, s.id, args.output, args.format)
+    print(f"Exported session {s.id} ({s.join_code}, {s.title}) to {path}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .transfer import check_file, import_file
+
+    if args.check:
+        payload, warnings = check_file(args.file)
+        for w in warnings:
+            print(f"warning: {w}", file=sys.stderr)
+        print(f"{args.file} is valid: {len(payload['participants'])} participants, "
+              f"{len(payload['responses'])} responses (nothing was written)")
+        return 0
+    with _store(args) as store:
+        result = import_file(store, args.file, new_code=args.new_code, passcode=args.passcode)
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    s = result.session
+    print(f"Imported session {s.id} ({s.join_code}, {s.title}, {s.status}): {result.participants} participants, "
+          f"{result.pairs} pairs, {result.responses} responses, {result.notes} notes")
+    if result.passcode:
+        print(f"Facilitator passcode: {result.passcode} (change it: peerkit session passcode {s.id})")
+    if s.status == "closed":
+        print(f"The session is closed; to let participants in: peerkit session open {s.id}")
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        s = _resolve_session(store, args.session)
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise CliError("purge deletes the session and all its answers; add --yes to confirm")
+            answer = input(f"Delete session {s.id} '{s.title}' ({s.join_code}) and all its answers? "
+                           "Type the join code to confirm: ")
+            if answer.strip().upper().replace("-", "") != s.join_code.replace("-", ""):
+                print("Nothing was deleted.")
+                return 1
+        store.purge_session(s.id)
+    print(f"Purged session {s.id} ({s.join_code}, {s.title})")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        s = store.load_demo()
+        people = store.participants(s.id)
+        status = store.submission_status(s.id)
+    print(f"Demo session {s.id}: join code {s.join_code}, passcode 'demo', {len(people)} participants, "
+          f"{len(status)} responses")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .instruments import instrument_files, load_instrument, InstrumentError
+
+    files = instrument_files()
+    if not files:
+        raise CliError("no instrument files found (looked in data/instruments; set PEERKIT_DATA to change)")
+    failures = 0
+    sources = Path(args.sources) if args.sources else None
+    if sources is not None and not sources.is_dir():
+        raise CliError(f"--sources {sources}: no such folder")
+    for path in files:
+        try:
+            ins = load_instrument(path)
+        except InstrumentError as exc:
+            failures += 1
+            print(f"ERROR {exc}")
+            continue
+        if sources is None:
+            print(f"OK    {path.name}")
+            continue
+        from .fidelity import check
+
+        try:
+            mismatches = check(ins, sources)
+        except OSError as exc:
+            failures += 1
+            print(f"ERROR {path}: cannot read the source document {ins.source.document} "
+                  f"({exc.strerror or exc})")
+            continue
+        if mismatches:
+            failures += 1
+            print(f"ERROR {path}: {len(mismatches)} field(s) not found in {ins.source.document}")
+            for m in mismatches:
+                print(f"        {m}")
+        else:
+            print(f"OK    {path.name} (text matches {ins.source.document})")
+    print(f"{len(files) - failures} of {len(files)} instrument files OK")
+    return 1 if failures else 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve notebooks/ in Voila and print the links to hand out (see :mod:`peerkit.serve`)."""
+    from .serve import ServeError, run
+
+    try:
+        return run(args)
+    except ServeError as exc:
+        raise CliError(str(exc)) from None
+
+
+# -- parser -------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="peerkit", description="Peer-support workshop kit: sessions, data, serving.")
+    parser.add_argument("--db", metavar="URL", default=None,
+                        help="database URL (default: $PEERKIT_DB_URL, else var/peerkit.sqlite)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    session = sub.add_parser("session", help="create, list, open or close workshop sessions")
+    ssub = session.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = ssub.add_parser("create", help="create a session and print its join code")
+    p.add_argument("--title", required=True)
+    p.add_argument("--passcode", help="facilitator passcode (asked for when omitted)")
+    p.add_argument("--date", type=_date, help="workshop date, YYYY-MM-DD")
+    p.set_defaults(func=cmd_session_create)
+    p = ssub.add_parser("list", help="list sessions")
+    p.set_defaults(func=cmd_session_list)
+    for name, status in (("close", "closed"), ("open", "open")):
+        p = ssub.add_parser(name, help=f"{name} a session")
+        p.add_argument("session", metavar="SESSION", help="session id or join code")
+        p.set_defaults(func=_set_status(status))
+    p = ssub.add_parser("passcode", help="change a session's facilitator passcode")
+    p.add_argument("session", metavar="SESSION", help="session id or join code")
+    p.add_argument("--passcode", help="the new passcode (asked for when omitted)")
+    p.set_defaults(func=cmd_session_passcode)
+
+    p = sub.add_parser("export", help="export a session to CSV, XLSX or JSON")
+    p.add_argument("session", metavar="SESSION", help="session id or join code")
+    p.add_argument("--format", choices=("csv", "xlsx", "json"), help="default: from the file extension")
+    p.add_argument("-o", "--output", required=True, metavar="FILE")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("import", help="import a session from CSV, XLSX or JSON (validated first)")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--new-code", action="store_true", help="give the imported session a new join code")
+    p.add_argument("--passcode", help="passcode for a session imported from CSV/XLSX (else one is generated)")
+    p.add_argument("--check", action="store_true", help="only validate the file; write nothing")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("purge", help="delete a session and all its answers")
+    p.add_argument("session", metavar="SESSION", help="session id or join code")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=cmd_purge)
+
+    p = sub.add_parser("demo", help="load the demo session (idempotent)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("validate", help="check every instrument file in data/instruments")
+    p.add_argument("--sources", metavar="DIR", help="also check the text against the source documents in DIR")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("serve", help="start the kit in Voila and print the links to hand out")
+    from .serve import add_arguments as _serve_arguments
+
+    _serve_arguments(p)
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (``peerkit`` exits with it)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (CliError, StoreError, ValueError, OSError) as exc:
+        message = str(exc).strip() or type(exc).__name__
+        print(f"peerkit: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("peerkit: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,418 @@
+"""Helpers for the kit's notebooks (``notebooks/``): lists, prompts and exercise cells.
+
+The notebooks stay thin: a facilitator reads the narrative in Markdown and a code cell such as
+``prompts("sia-recovery-principles")`` shows what the data files say, so nothing a trainer may
+reword is typed twice. Everything shown here comes from ``data/instruments`` through
+:mod:`peerkit.instruments`; the forms and the dashboard are imported only when a cell asks for
+them, so the start page's kernel stays small.
+
+Which notebook hosts which exercise is decided by the instruments' tags:
+
+- ``unit-N`` (training manual for supervisors of Certified Peer Specialists) -> ``unit-N.ipynb``
+- ``handbook`` -> ``handbook.ipynb``, ``slides`` -> ``agency-supports.ipynb``,
+  ``guidelines`` -> ``practice-guidelines.ipynb``, ``webinar`` -> ``pcrp-webinar.ipynb``
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from .instruments import Instrument, get_instrument, load_all, sorted_by_source
+
+__all__ = [
+    "EXERCISE_SETS",
+    "APP_NOTEBOOKS",
+    "ExerciseSet",
+    "catalogue",
+    "catalogue_markdown",
+    "exercise",
+    "exercise_set",
+    "group_display_page",
+    "instruments_in",
+    "kit_style",
+    "notebooks_for",
+    "prompts",
+    "prompts_markdown",
+    "query_params",
+    "self_study_app",
+    "set_overview",
+    "set_overview_markdown",
+    "with_join_code",
+]
+
+
+@dataclass(frozen=True)
+class ExerciseSet:
+    """One exercise notebook: its file name, title and the tag that selects its instruments."""
+
+    notebook: str
+    title: str
+    tag: str
+
+
+EXERCISE_SETS: tuple[ExerciseSet, ...] = (
+    *(ExerciseSet(f"unit-{n}.ipynb", f"Supervisor training, Unit {n}", f"unit-{n}") for n in range(1, 7)),
+    ExerciseSet("handbook.ipynb", "Handbook for provider organisations: exercises", "handbook"),
+    ExerciseSet("agency-supports.ipynb", "Agency supports for quality peer recovery services", "slides"),
+    ExerciseSet("practice-guidelines.ipynb", "Practice guidelines for Peer Recovery Specialists", "guidelines"),
+    ExerciseSet("pcrp-webinar.ipynb", "PCRP webinar: peer specialist roles", "webinar"),
+)
+
+# The app notebooks: file name -> what it is for (the start page links to them).
+APP_NOTEBOOKS: dict[str, str] = {
+    "participant.ipynb": "Join a session (participants)",
+    "self-study.ipynb": "Self-study (on your own, no session)",
+    "facilitator.ipynb": "Facilitator dashboard (passcode)",
+    "group-display.ipynb": "Group display (for the projector)",
+}
+
+WHO = {
+    "supervisor": "the supervisor",
+    "peer_specialist": "the peer specialist",
+    "both": "supervisor and peer specialist, each on their own",
+    "group": "the group",
+    "anyone": "anyone",
+}
+
+KIND_NAMES = {
+    "true_false": "true / false",
+    "sia": "S / I / A rating",
+    "frequency": "1-5 frequency rating",
+    "choice": "choice",
+    "checklist": "checklist",
+    "text": "written reflection",
+}
+
+
+# -- which notebook shows which instrument ------------------------------------------------
+
+def exercise_set(notebook: str) -> ExerciseSet:
+    name = notebook if notebook.endswith(".ipynb") else notebook + ".ipynb"
+    for s in EXERCISE_SETS:
+        if s.notebook == name:
+            return s
+    raise KeyError(f"no exercise notebook '{notebook}' (known: {', '.join(s.notebook for s in EXERCISE_SETS)})")
+
+
+def instruments_in(notebook: str, instruments: dict[str, Instrument] | None = None) -> list[Instrument]:
+    """The instruments an exercise notebook hosts, in source order."""
+    tag = exercise_set(notebook).tag
+    found = instruments if instruments is not None else load_all()
+    return [ins for ins in sorted_by_source(found) if tag in ins.tags]
+
+
+def notebooks_for(instrument: Instrument) -> list[str]:
+    """The exercise notebooks that host ``instrument`` (a pre/post checklist sits in two units)."""
+    return [s.notebook for s in EXERCISE_SETS if s.tag in instrument.tags]
+
+
+# -- Markdown builders (pure: strings in, strings out; tested without a kernel) -------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+def _md(text: str | None) -> str:
+    """Plain source text made safe for one Markdown line."""
+    if not text:
+        return ""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def _block(text: str | None) -> str:
+    """Source directions (already Markdown, per data/README.md), kept as they are."""
+    return (text or "").strip()
+
+
+def _label(ins: Instrument) -> str:
+    return ins.source.exercise or ins.title
+
+
+def _kinds(ins: Instrument) -> str:
+    return ", ".join(KIND_NAMES.get(k, k) for k in sorted(ins.kinds))
+
+
+def catalogue_markdown(instruments: dict[str, Instrument] | None = None, link: bool = True) -> str:
+    """Every instrument, grouped by source document, with the notebook that runs it."""
+    found = instruments if instruments is not None else load_all()
+    lines: list[str] = [f"{len(found)} exercises from {len({i.source.document for i in found.values()})} "
+                        "source documents.", ""]
+    current = None
+    for ins in sorted_by_source(found):
+        if ins.source.document != current:
+            current = ins.source.document
+            lines += ["", f"### {_md(ins.source.title)}", "",
+                      "| exercise | completed by | answers | items | notebook |",
+                      "|---|---|---|---|---|"]
+        books = notebooks_for(ins)
+        if link:
+            where = ", ".join(f"[{b.removesuffix('.ipynb')}]({b})" for b in books) or "—"
+        else:
+            where = ", ".join(b.removesuffix(".ipynb") for b in books) or "—"
+        occ = f" (given {len(ins.occasions)}×: {', '.join(_md(o.label) for o in ins.occasions)})" if ins.occasions else ""
+        name = f"**{_md(ins.title)}**"
+        if _label(ins) != ins.title:
+            name += f"<br>{_md(_label(ins))}"
+        lines.append(
+            f"| {name}{occ} | {WHO.get(ins.completed_by, ins.completed_by)} "
+            f"| {_kinds(ins)} | {len(ins.items)} | {where} |"
+        )
+    return "\n".join(lines).strip() + "\n"
+
+
+def set_overview_markdown(notebook: str, instruments: dict[str, Instrument] | None = None) -> str:
+    """A table of the exercises of one notebook (unit or exercise set), from the data."""
+    rows = instruments_in(notebook, instruments)
+    if not rows:
+        return "_No exercise in the data files is tagged for this notebook yet._\n"
+    out = ["| exercise | completed by | answers | items | pair comparison |", "|---|---|---|---|---|"]
+    for ins in rows:
+        out.append(f"| {_md(_label(ins))} | {WHO.get(ins.completed_by, ins.completed_by)} | {_kinds(ins)} "
+                   f"| {len(ins.items)} | {'yes' if ins.compare else '—'} |")
+    return "\n".join(out) + "\n"
+
+
+def prompts_markdown(instrument: Instrument | str, occasion: str | None = None,
+                     items: bool | None = None, heading: bool = True) -> str:
+    """The facilitator's view of an exercise: directions, prompts and discussion questions.
+
+    ``items``: list the items too (default: for written reflections, whose items are the prompts;
+    rating scales show their items in the form itself). ``heading``: start with the exercise's
+    label as a heading (the facilitator guide's pages); the notebooks' ``prompts()`` leaves it out,
+    their Markdown cells have the headings.
+    """
+    ins = get_instrument(instrument) if isinstance(instrument, str) else instrument
+    if items is None:
+        items = ins.kinds == {"text"}
+    out = [f"### {_md(_label(ins))}", ""] if heading else []
+    out += [f"*{_md(ins.title)}* · completed by {WHO.get(ins.completed_by, ins.completed_by)} · "
+           f"{_kinds(ins)} · {len(ins.items)} items"
+           + (" · answers compared in pairs" if ins.compare else ""), ""]
+    occ = None
+    if occasion:
+        occ = next((o for o in ins.occasions if o.id == occasion), None)
+        if occ is None:
+            raise KeyError(f"{ins.id}: no occasion '{occasion}' (known: {', '.join(ins.occasion_ids)})")
+        out += [f"**{_md(occ.label)}**" + (f" — {_md(occ.exercise)}" if occ.exercise else ""), ""]
+    directions = (occ.instructions if occ and occ.instructions else None) or ins.instructions
+    if directions:
+        out += [_block(directions), ""]
+    if items:
+        for section in ins.sections:
+            if section.title:
+                out += [f"**{_md(section.title)}**", ""]
+            if section.instructions:
+                out += [_block(section.instructions), ""]
+            for n, item in enumerate(section.items, 1):
+                num = _md(item.number) if item.number else str(n)
+                out.append(f"{num}. {_md(item.text)}" if not item.number else f"- **{num}** {_md(item.text)}")
+                for d in item.details:
+                    out.append(f"    - {_md(d)}")
+            out.append("")
+    elif len(ins.sections) > 1 or ins.sections[0].title:
+        out += ["Sections: " + "; ".join(
+            f"{_md(s.title or s.id)} ({len(s.items)})" for s in ins.sections), ""]
+    if ins.discussion:
+        d = ins.discussion
+        out += [f"**{_md(d.title or 'Discussion')}**", ""]
+        if d.intro:
+            out += [_block(d.intro), ""]
+        out += [f"{n}. {_md(q.text)}" for n, q in enumerate(d.questions, 1)] + [""]
+    for g in ins.guidance:
+        out += [f"**{_md(g.title)}**", ""]
+        if g.text:
+            out += [_block(g.text), ""]
+        out += [f"- {_md(p)}" for p in g.points] + ([""] if g.points else [])
+    return "\n".join(out).rstrip() + "\n"
+
+
+# -- display helpers used by the notebooks -----------------------------------------------
+
+def _markdown(text: str) -> Any:
+    from IPython.display import Markdown
+
+    return Markdown(text)
+
+
+# Links in running text must not rely on colour alone (WCAG 1.4.1; the lab theme's link blue is
+# 1.86:1 against the text): underline them in the notebooks' Markdown.
+KIT_CSS = """
+.jp-RenderedHTMLCommon a, .jp-RenderedHTMLCommon a:link, .jp-RenderedHTMLCommon a:visited,
+.jp-RenderedMarkdown a { text-decoration: underline !important; }
+.jp-RenderedHTMLCommon a:focus-visible { outline: 2px solid currentColor; outline-offset: 2px; }
+"""
+
+
+def kit_style() -> Any:
+    """A style output for the narrative notebooks (start page, session plans)."""
+    from IPython.display import HTML
+
+    return HTML(f"<style>{KIT_CSS}</style>")
+
+
+def catalogue() -> Any:
+    """The start page's list of every exercise (a Markdown display object)."""
+    return _markdown(catalogue_markdown())
+
+
+def set_overview(notebook: str) -> Any:
+    return _markdown(set_overview_markdown(notebook))
+
+
+def prompts(instrument_id: str, occasion: str | None = None, items: bool | None = None,
+            heading: bool = False) -> Any:
+    return _markdown(prompts_markdown(instrument_id, occasion=occasion, items=items, heading=heading))
+
+
+def query_params() -> dict[str, str]:
+    """The page's URL query in Voila (``?code=ABCD``); empty in JupyterLab and under nbval.
+
+    With preheated kernels (``--VoilaConfiguration.preheat_kernel=True``) the notebook runs
+    before the request arrives; Voila's ``get_query_string`` then waits for it.
+    """
+    qs = os.environ.get("QUERY_STRING", "")
+    if not qs and os.environ.get("VOILA_PREHEAT") == "True":
+        # a preheated kernel ran the notebook before anyone asked for it: wait for the request
+        from voila.utils import get_query_string
+
+        qs = get_query_string() or ""
+    return {k: v[-1] for k, v in parse_qs(qs).items() if v}
+
+
+# The exercise cells of one page (one Voila page = one kernel): joining in one of them joins
+# the others with the same name, role and session, so a participant signs in once per page.
+_page_apps: list[Any] = []
+
+
+def exercise(instrument_id: str, store: Any = None, occasion: str | None = None) -> Any:
+    """The participant app landing on one exercise (``peerkit.forms.exercise``) for a notebook cell.
+
+    Every exercise cell of a page shares one store and one sign-in: joining in one joins the
+    others with the same name, role and session.
+    """
+    get_instrument(instrument_id)  # a clear KeyError for a typo in a notebook
+    from . import forms
+
+    if store is None:
+        store = _page_store()
+    app = forms.exercise(instrument_id, store=store, occasion=occasion)
+    _link_sign_in(app)
+    return app
+
+
+def _page_store() -> Any:
+    for app in _page_apps:
+        if getattr(app, "store", None) is not None:
+            return app.store
+    from .store import Store
+
+    return Store()
+
+
+def _link_sign_in(app: Any) -> None:
+    panel = app.join_panel
+
+    def follow(session: Any, participant: Any) -> None:
+        for other in list(_page_apps):
+            if other is app or getattr(other, "participant", None) is not None:
+                continue
+            op = other.join_panel
+            op.name.value = participant.display_name
+            op.role.value = participant.role
+            if getattr(session, "kind", "") == "self_study":
+                op.join_self_study()
+            else:
+                op.code.value = session.join_code
+                op.join()
+
+    panel.on_join(follow)
+    _page_apps.append(app)
+
+
+def with_join_code(app: Any, code: str | None = None) -> Any:
+    """Fill in the join code from ``?code=...`` in the page's URL (links and QR codes)."""
+    code = code if code is not None else query_params().get("code", "")
+    field = app.join_panel.code
+    if code and not field.value:
+        field.value = code.strip()[:32]
+    return app
+
+
+def self_study_app(store: Any = None) -> Any:
+    """The participant app for people working alone (no join code)."""
+    from . import forms
+
+    return forms.participant_app(store=store, self_study=True)
+
+
+MAX_PASSCODE_FAILURES = 5  # then the group display page waits LOCKOUT_SECONDS (as the dashboard does)
+LOCKOUT_SECONDS = 30.0
+
+
+def group_display_page(store: Any = None) -> Any:
+    """For the projector: the session's join code (from ``?code=`` or typed) and the facilitator
+    passcode, then the dashboard's group display (aggregates only, nobody named).
+
+    The passcode keeps participants from opening the group's results on their own phones while
+    others are still answering.
+    """
+    import time
+
+    import ipywidgets as widgets
+
+    if store is None:
+        from .store import Store
+
+        store = Store()
+    wide = widgets.Layout(width="100%", max_width="340px")
+    init = {"description_width": "initial"}
+    title = widgets.HTML("<h2>Group display</h2><p>Enter the session's join code and the facilitator "
+                         "passcode to show the group's results.</p>")
+    code = widgets.Text(description="Join code", value=query_params().get("code", "").strip()[:32],
+                        placeholder="e.g. K7P-X3M", style=init, layout=wide)
+    passcode = widgets.Password(description="Passcode", style=init, layout=wide)
+    show = widgets.Button(description="Show the group's results", button_style="primary", icon="eye")
+    status = widgets.HTML()
+    status.add_class("peerkit-status")
+    area = widgets.VBox(layout=widgets.Layout(width="100%"))
+    chooser = widgets.VBox([title, code, passcode, show, status], layout=widgets.Layout(width="100%"))
+    box = widgets.VBox([chooser, area], layout=widgets.Layout(width="100%"))
+    box.add_class("peerkit-group-page")
+    state = {"failures": 0, "locked_until": 0.0}
+
+    def error(text: str) -> bool:
+        status.value = f'<p class="peerkit-msg-error" role="alert">{text}</p>'
+        return False
+
+    def unlock(_b: Any = None) -> bool:
+        if time.monotonic() < state["locked_until"]:
+            wait = int(state["locked_until"] - time.monotonic()) + 1
+            return error(f"Too many wrong passcodes. Try again in {wait} s.")
+        given, passcode.value = passcode.value or "", ""
+        try:
+            session = store.find_session(code.value or "")
+            if session is None:
+                return error("No session has this join code. Check it on the facilitator dashboard.")
+            if not store.check_passcode(session.id, given):
+                state["failures"] += 1
+                if state["failures"] >= MAX_PASSCODE_FAILURES:
+                    state["failures"], state["locked_until"] = 0, time.monotonic() + LOCKOUT_SECONDS
+                return error("That passcode is not right for this session.")
+            from .dashboard import group_display
+
+            display = group_display(store, session.id)
+        except Exception as exc:  # noqa: BLE001 - a message on the page, not a silent log line
+            return error(f"The group's results could not be shown: {exc}")
+        state["failures"] = 0
+        status.value = ""
+        chooser.layout.display = "none"
+        area.children = (display,)
+        return True
+
+    show.on_click(unlock)
+    box.unlock = unlock  # for tests and notebooks: box.unlock() after setting the fields
+    box.code, box.passcode = code, passcode
+    return box

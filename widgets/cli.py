@@ -28,8 +28,6 @@ from .store import Store, StoreError, WorkshopSession
 
 __all__ = ["build_parser", "main"]
 
-REPO = Path(__file__).resolve().parent.parent
-
 
 class CliError(Exception):
     """A usage problem reported as one line (exit status 2)."""
@@ -218,6 +216,43 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from .reports import write_pair_report, write_session_report
+
+    with _store(args) as store:
+        s = _resolve_session(store, args.session)
+        print(f"Preparing the {'pair' if args.pair else 'session'} report of session {s.id} ({s.title}) ...",
+              file=sys.stderr)
+        if args.pair is not None:
+            pairs = {p.id for p in store.pairs(s.id)}
+            if args.pair not in pairs:
+                known = ", ".join(str(p) for p in sorted(pairs)) or "none"
+                raise CliError(f"session {s.id} has no pair {args.pair} (its pairs: {known})")
+            path = write_pair_report(store, args.pair, args.output, s.id, fmt=args.format)
+        else:
+            path = write_session_report(store, args.output, s.id, fmt=args.format,
+                                        names=not args.no_names, min_group=3 if args.no_names else 1)
+    print(f"Wrote {path}")
+    return 0
+
+
+def cmd_blank_forms(args: argparse.Namespace) -> int:
+    from .reports import write_blank_forms
+
+    paths = write_blank_forms(args.output)
+    print(f"Wrote {len(paths) - 1} blank forms and an index to {Path(args.output) / 'index.html'}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    import json
+
+    from .instruments import Instrument
+
+    print(json.dumps(Instrument.model_json_schema(), indent=2, ensure_ascii=False))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve notebooks/ in Voila and print the links to hand out (see :mod:`peerkit.serve`)."""
     from .serve import ServeError, run
@@ -279,6 +314,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check every instrument file in data/instruments")
     p.add_argument("--sources", metavar="DIR", help="also check the text against the source documents in DIR")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("report", help="write a printable session or pair report (HTML or PDF)")
+    p.add_argument("session", metavar="SESSION", help="session id or join code")
+    p.add_argument("--pair", type=int, metavar="PAIR", help="a pair's report instead of the session's")
+    p.add_argument("--format", choices=("html", "pdf"), default="html")
+    p.add_argument("--no-names", action="store_true",
+                   help="a handout for the room: no names, groups under 3 left out")
+    p.add_argument("-o", "--output", metavar="DIR", default=".", help="folder to write into (default: here)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("blank-forms", help="write printable blank forms of every exercise")
+    p.add_argument("-o", "--output", metavar="DIR", default="blank-forms", help="folder (default: blank-forms)")
+    p.set_defaults(func=cmd_blank_forms)
+
+    p = sub.add_parser("schema", help="print the instrument schema as JSON Schema")
+    p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser("serve", help="start the kit in Voila and print the links to hand out")
     from .serve import add_arguments as _serve_arguments

@@ -99,3 +99,12 @@ def test_json_schema_file_is_current(root):
     assert on_disk == Instrument.model_json_schema(), (
         "data/schema/instrument.schema.json is out of date: run `peerkit schema > data/schema/instrument.schema.json`"
     )
+
+
+def test_readme_states_the_number_of_exercises(root):
+    import re
+
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    stated = re.search(r"(\d+) exercises in all", readme)
+    assert stated, "README.md should say how many exercises the kit holds"
+    assert int(stated.group(1)) == len(load_all())

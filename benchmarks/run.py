@@ -1,0 +1,331 @@
+"""peerkit benchmarks: ``make bench`` (or ``.venv/bin/python benchmarks/run.py [--quick]``).
+
+Measures, on this machine, in one run:
+
+- render:    time to first widget and kernel memory of the participant app vs a bare one-widget
+             notebook served by the same Voila, with and without a preheated kernel pool; the
+             modules a participant kernel loads (pandas / matplotlib must not be among them);
+- capacity:  N = 10, 50, 100 open participant sessions: memory per kernel × count, and time to
+             first widget as N grows (extrapolated, and labelled so, when a level does not fit);
+- submit:    Store.submit latency (median, p95) from 1, 20 and 60 processes at once, on SQLite and
+             PostgreSQL, vs a bare SQLAlchemy INSERT of the same payload; and click -> "Submitted"
+             in the browser vs a bare ipywidgets round trip;
+- aggregate: Store.responses_frame + the group view's prep aggregates for 1k, 10k, 100k answer rows;
+- test:      the wall time of the test suite (``python -m pytest``, as ``make test`` runs it).
+
+Every figure is printed with its ratio to a baseline measured in the same run, and written to
+BENCHMARKS.md at the kit's root with the machine and date. Everything runs on 127.0.0.1 and stops
+what it started. ``--quick`` is a short version (about 3 minutes); the full run takes about
+10-15 minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import harness as h  # noqa: E402
+from benchmarks.stats import Row  # noqa: E402
+
+SECTIONS = ("render", "capacity", "submit", "aggregate", "test")
+HEADER = ["section", "measure", "value", "baseline (same run)", "ratio", "notes"]
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def time_tests(timeout: float) -> dict:
+    """Wall time of ``python -m pytest`` in the kit (what ``make test`` runs after its set-up).
+
+    Like CI, PostgreSQL tests run when a server answers (``PEERKIT_TEST_POSTGRES_URL``, or the URL
+    .ci/run sets up); the failing and erroring tests, if any, are listed."""
+    from benchmarks.bench_submit import postgres_url
+
+    env = dict(os.environ)
+    pg = postgres_url()
+    if pg and not env.get("PEERKIT_TEST_POSTGRES_URL"):
+        env["PEERKIT_TEST_POSTGRES_URL"] = pg
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfE"], cwd=ROOT,
+                              capture_output=True, text=True, timeout=timeout, env=env)
+        wall = time.perf_counter() - t0
+        lines = [ln for ln in proc.stdout.strip().splitlines() if ln.strip()]
+        tail = lines[-1:] or ["(no output)"]
+        bad = [ln.split(" - ")[0] for ln in lines if ln.startswith(("FAILED ", "ERROR "))]
+        return {"wall": wall, "rc": proc.returncode, "summary": tail[0], "not_passed": bad,
+                "postgres": bool(env.get("PEERKIT_TEST_POSTGRES_URL"))}
+    except subprocess.TimeoutExpired:
+        return {"wall": time.perf_counter() - t0, "rc": None, "summary": f"stopped after {timeout:.0f} s",
+                "not_passed": [], "postgres": bool(env.get("PEERKIT_TEST_POSTGRES_URL"))}
+
+
+def text_table(rows: list[Row]) -> str:
+    cells = [HEADER] + [r.cells()[:5] for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(5)]
+    widths[1] = min(widths[1], 72)
+    lines = []
+    for k, c in enumerate(cells):
+        lines.append("  ".join(c[i][:widths[i]].ljust(widths[i]) for i in range(5)))
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def md_escape(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def markdown(rows: list[Row], results: dict, mach: dict, args: argparse.Namespace, started: dt.datetime,
+             wall: float, load_end: tuple) -> str:
+    out = ["# peerkit benchmarks", ""]
+    mode = "quick (`benchmarks/run.py --quick`)" if args.quick else "full (`make bench`)"
+    out += [f"Measured {started:%Y-%m-%d %H:%M} UTC, {mode}, in {wall / 60:.1f} min. "
+            "Every ratio is against a baseline measured in the same run on the same machine, so the "
+            "ratios travel better than the absolute figures. Regenerate with `make bench`.", ""]
+    out += ["## Machine", "", "| | |", "|---|---|",
+            f"| CPU | {mach['cpu']} |", f"| cores | {mach['cores']} |",
+            f"| memory | {mach['memory_gib']} GiB ({mach['available_gib']} GiB available at start) |",
+            f"| load average at start / end | {mach['load_at_start']} / {load_end} |",
+            f"| OS | {mach['os']} |", f"| Python | {mach['python']} |",
+            f"| SQLite | {mach['sqlite']} |", f"| PostgreSQL | {mach['postgresql']} |",
+            f"| Chromium | {mach['chromium']} |",
+            "| packages | " + ", ".join(f"{k} {v}" for k, v in mach["packages"].items()) + " |", ""]
+    out += ["## Results", "", "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    for r in rows:
+        out.append("| " + " | ".join(md_escape(c) for c in r.cells()) + " |")
+    out.append("")
+    out += ["## What was measured, and findings", ""]
+    out += notes(results)
+    errors = {k: v["error"] for k, v in results.items() if isinstance(v, dict) and "error" in v}
+    if errors:
+        out += ["## Sections that failed in this run", ""]
+        for k, v in errors.items():
+            out += [f"- **{k}**:", "", "```", v.strip()[-3000:], "```", ""]
+    return "\n".join(out) + "\n"
+
+
+def notes(results: dict) -> list[str]:
+    out: list[str] = []
+    r = results.get("render")
+    if r and "rows" in r:
+        heavy = r.get("heavy_in_participant") or []
+        out += ["### Render and kernel memory", "",
+                "One Voila serves a copy of `notebooks/participant.ipynb` and `bare.ipynb` (one ipywidgets "
+                "button). Each load is a fresh browser context (no HTTP cache) in headless Chromium; the time "
+                "is from navigation to the first widget being visible (participant: the *Join code* field). "
+                f"Median of {r['reps']} loads per notebook, after one warm-up load each. Kernel memory is read "
+                "with psutil from the kernel process behind the page (RSS; USS is the part no other process "
+                "shares). Preheated: `--preheat_kernel=True --pool_size="
+                f"{r['pool_size']}`; between loads the pool is let refill.", ""]
+        out += [f"- **Heavy modules in a participant kernel** (cold and preheated): "
+                + (", ".join(heavy) + " — imported by: " + json.dumps(r.get("heavy_imported_by"))
+                   if heavy else "none of " + ", ".join(h.HEAVY) + "."),
+                "- Modules the participant kernel loads beyond the bare kernel (third-party, top level): "
+                + ", ".join(r.get("participant_extra_modules", [])) + "."]
+        pre = r["modes"].get("preheated", {})
+        cold = r["modes"].get("cold", {})
+        if pre.get("extra_vs_cold"):
+            out.append("- A **preheated** participant kernel loads more than a cold one: "
+                       + ", ".join(pre["extra_vs_cold"]) + ". `peerkit.pages.query_params()` imports "
+                       "`voila.utils` (for `get_query_string`) when `VOILA_PREHEAT` is set, and `voila.utils` "
+                       "imports jupyter_server, jupyterlab_server, nbconvert and their dependencies; that is the "
+                       "difference in kernel memory between the preheated and the cold rows above.")
+
+        def prefill(m: dict) -> str:
+            got = m.get("code_prefill")
+            return "yes" if got == "ABC-DEF" else f"NO (the field held {got!r})"
+
+        out.append(f"- `?code=ABC-DEF` in the participant link fills in the join code: cold {prefill(cold)}, "
+                   f"preheated {prefill(pre)}."
+                   + ("" if pre.get("code_prefill") == "ABC-DEF" else
+                      " A preheated kernel runs the notebook before the request exists, so the query has to be "
+                      "fetched from Voila (`voila.utils.get_query_string`)."))
+        out += [f"- Preheating starts `pool_size` kernels for **every** notebook in the served folder (Voila's "
+                f"kernel manager globs `*.ipynb`): here {pre.get('kernels_at_start', '?')} kernels for 2 notebooks, "
+                "ready after "
+                f"{pre.get('pool_filled_in_s', float('nan')):.1f} s. On the kit's `notebooks/` (15 notebooks) "
+                "`--pool_size=1` would start 15 kernels, each running its notebook; limit it with "
+                "`VoilaKernelManager.kernel_pools_config` (e.g. `{\"default\": {\"pool_size\": 0}, "
+                "\"participant.ipynb\": {\"pool_size\": 5}}`) or `preheat_denylist`.", ""]
+    c = results.get("capacity")
+    if c and "rows" in c:
+        out += ["### Capacity", "",
+                "Sessions are opened by plain HTTP GETs of the participant page, "
+                "3 at a time (Voila starts a kernel and runs the notebook while it answers; with no browser to "
+                "close the tab the kernel stays open, like a participant's tab). At each level the memory of every "
+                "kernel is read, then one browser tab measures the time to first widget. All kernels are closed "
+                f"by stopping the server afterwards (took {c.get('close_s', float('nan')):.1f} s). Voila idle: "
+                f"{c.get('voila_idle_rss', 0) / 1e6:.0f} MB RSS.", ""]
+        if c.get("extrapolated"):
+            out += [f"- **Extrapolated, not measured**: N = {', '.join(map(str, c['extrapolated']))} did not fit "
+                    f"the time budget ({c['budget_s']:.0f} s); their memory is PSS per kernel × N.", ""]
+        if c.get("levels"):
+            extra = c["levels"][-1]["kernels"] - c["levels"][-1]["n"]
+            out += [f"- The {extra} kernels beyond N are those of the browser measurements' tabs, closed with "
+                    "Playwright (`page.close(run_before_unload=True)`): Voila's front end sends a shutdown beacon "
+                    "on `beforeunload`, which did not get through before the headless context closed. A phone "
+                    "whose browser is backgrounded or killed does not fire `beforeunload` either; such kernels "
+                    "stay until culled (`cull_idle_timeout` 1800 s in voila.json), so every reload in a room "
+                    "can hold one more kernel for up to 30 minutes.", ""]
+        out += [f"- The memory ceiling estimate ({c.get('max_kernels_by_memory', '?')} kernels) is an "
+                "extrapolation: available memory at start minus 2 GiB, divided by the measured PSS per kernel "
+                "(RSS counts shared libraries once per kernel; PSS splits them). Opening kernels is CPU-bound "
+                "on 2 cores (see the server render times while opening).", ""]
+    s = results.get("submit")
+    if s and "rows" in s:
+        out += ["### Submit → stored", "",
+                "Each submitter is a process of its own with its own `Store` (as a Voila kernel), joined as its "
+                "own participant; all start together at a barrier and submit the 39-item program "
+                "self-evaluation, alternating two answer sets so that each call stores a new revision. Latency is "
+                "the `Store.submit` round trip (validation, transaction, commit). The baseline is a bare "
+                "SQLAlchemy Core INSERT of the same answers (JSON) into a table of its own, one transaction per "
+                "row, by the same number of processes (SQLite: same WAL / busy-timeout settings). After each "
+                "level the stored revisions are counted against the acknowledged ones. Levels (processes × "
+                f"submissions each): {s['levels']}.", ""]
+        if s.get("postgres_skipped"):
+            out += [f"- PostgreSQL: skipped ({s['postgres_skipped']}).", ""]
+        for name, per in s.get("backends", {}).items():
+            top = max(per)
+            st, raw = per[top]["store"], per[top]["raw"]
+            lost = sum(v["store"]["acks"] - v["store"]["stored"] for v in per.values())
+            out += [f"- {name}, {top} processes at once: Store.submit median {st['median'] * 1000:.1f} ms, p95 "
+                    f"{st['p95'] * 1000:.0f} ms (bare INSERT {raw['median'] * 1000:.1f} / {raw['p95'] * 1000:.0f} ms); "
+                    f"acknowledged but not stored: {lost}; errors: {len(st['errors'])}."]
+        if "SQLite" in s.get("backends", {}):
+            out += ["- On SQLite every writer takes the database's write lock up front (`BEGIN IMMEDIATE`) and "
+                    "holds it for the submit's four statements; waiting writers poll with SQLite's busy handler "
+                    "(sleeps growing to 100 ms), which is what the p95 tail at 20 and 60 simultaneous submitters "
+                    "is made of. The median stays near the single-writer figure."]
+        out.append("")
+        if "e2e" in s:
+            out += ["- Browser, end to end: one participant in the participant app (10 true/false items), "
+                    "click *Submit answers* → the status shows the new revision; baseline: the bare notebook's "
+                    "button click → its label changes (a kernel round trip with no store).", ""]
+    a = results.get("aggregate")
+    if a and "rows" in a:
+        out += ["### Facilitator aggregation", "",
+                "Rows = participant × item answers of current revisions (the rows of `responses_frame`), not "
+                f"submissions: each participant answered 7 exercises, {a['per_person']} items. Written through "
+                "`Store.restore_session` (one transaction). Timed: `responses_frame(session)`, then for each "
+                "exercise the prep calls of the group view (`blocks.group_blocks` without charts). Median of 3 "
+                "after a warm-up. Ratios are to the 1k level; “growth per row” < 1 means it grows less than "
+                "linearly (fixed costs dominate small sessions).", ""]
+    t = results.get("test")
+    if t and "wall" in t:
+        out += ["### Test suite", "", f"`python -m pytest` (what `make test` runs; PostgreSQL "
+                f"{'on' if t.get('postgres') else 'off'}): {t['wall']:.0f} s, exit code {t['rc']}, "
+                f"`{t['summary']}`. Other sessions may have been using the machine.", ""]
+        if t.get("not_passed"):
+            out += ["Not passing in this run (the suite was being worked on while it ran):", ""]
+            out += [f"- `{x}`" for x in t["not_passed"][:30]] + [""]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="a short run (fewer repetitions, smaller N)")
+    ap.add_argument("--skip-test-time", action="store_true", help="do not time the test suite")
+    ap.add_argument("--only", default="", help=f"comma-separated sections: {', '.join(SECTIONS)}")
+    ap.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    ap.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"), help="where to write the report")
+    ap.add_argument("--json", default="", help="also write the raw results to this JSON file")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary databases and Voila logs")
+    args = ap.parse_args(argv)
+    chosen = [s.strip() for s in args.only.split(",") if s.strip()] or list(SECTIONS)
+    unknown = set(chosen) - set(SECTIONS)
+    if unknown:
+        ap.error(f"unknown section(s): {', '.join(sorted(unknown))}")
+    if args.skip_test_time and "test" in chosen:
+        chosen.remove("test")
+    if args.no_postgres:
+        os.environ["PEERKIT_TEST_POSTGRES_URL"] = "postgresql+psycopg://none@127.0.0.1:1/none"
+    no_browser = h.browser_available()
+    started = dt.datetime.now(dt.timezone.utc)
+    t_start = time.perf_counter()
+    mach = h.machine()
+    log(f"peerkit benchmarks ({'quick' if args.quick else 'full'}): {', '.join(chosen)}")
+    log(f"machine: {mach['cpu']}, {mach['cores']} cores, {mach['memory_gib']} GiB, Python {mach['python']}, "
+        f"load {mach['load_at_start']}")
+
+    results: dict = {}
+    rows: list[Row] = []
+    for section in chosen:
+        log(f"\n[{section}]")
+        t0 = time.perf_counter()
+        try:
+            if section in ("render", "capacity") and no_browser:
+                raise RuntimeError(f"needs the browser: {no_browser}")
+            if section == "render":
+                from benchmarks import bench_render
+                res = bench_render.run(args.quick, log)
+            elif section == "capacity":
+                from benchmarks import bench_capacity
+                res = bench_capacity.run(args.quick, log=log)
+            elif section == "submit":
+                from benchmarks import bench_submit
+                res = bench_submit.run(args.quick, log, browser=no_browser is None)
+            elif section == "aggregate":
+                from benchmarks import bench_aggregate
+                res = bench_aggregate.run(args.quick, log)
+                from benchmarks.bench_submit import PgSchema, postgres_url
+                pg = None if args.quick else postgres_url()
+                if pg:
+                    schemas: list = []
+
+                    def url_of(_target: int) -> str:
+                        schemas.append(PgSchema(pg))
+                        return schemas[-1].url
+
+                    try:
+                        res_pg = bench_aggregate.run(args.quick, log, url_of=url_of, label="PostgreSQL")
+                    finally:
+                        for sch in schemas:
+                            sch.drop()
+                    res["rows"] += res_pg["rows"]
+                    res["postgres"] = {k: v for k, v in res_pg.items() if k != "rows"}
+            else:
+                t = time_tests(timeout=900)
+                res = dict(t)
+                res["rows"] = [Row("test", "test suite wall time (python -m pytest, as make test)", t["wall"],
+                                   None, note=f"exit {t['rc']}: {t['summary']}")]
+                log(f"  tests: {t['wall']:.0f} s, exit {t['rc']}: {t['summary']}")
+        except Exception as exc:  # noqa: BLE001 - report the rest of the run
+            res = {"error": traceback.format_exc()}
+            log(f"  {section} FAILED: {type(exc).__name__}: {exc}")
+        res["seconds"] = time.perf_counter() - t0
+        results[section] = res
+        rows += res.get("rows", [])
+        log(f"  ({section}: {res['seconds']:.0f} s)")
+
+    if not args.keep:
+        h.cleanup()
+    wall = time.perf_counter() - t_start
+    load_end = tuple(round(x, 2) for x in os.getloadavg())
+    print("\n" + text_table(rows) + "\n", flush=True)
+    Path(args.output).write_text(markdown(rows, results, mach, args, started, wall, load_end), encoding="utf-8")
+    log(f"wrote {args.output} ({wall / 60:.1f} min)")
+    if args.json:
+        def plain(o):
+            if isinstance(o, Row):
+                return o.cells()
+            return str(o)
+        Path(args.json).write_text(json.dumps({"machine": mach, "results": results}, default=plain, indent=1))
+    failed = [k for k, v in results.items() if "error" in v]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

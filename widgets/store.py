@@ -187,9 +187,23 @@ def _new_join_code() -> str:
     return "".join(secrets.choice(JOIN_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
 
 
+_ZWJ = "\u200d"  # joins emoji sequences; kept
+
+
 def _clean_text(text: str) -> str:
-    """NFC, trimmed, inner runs of whitespace collapsed to one space."""
-    return " ".join(unicodedata.normalize("NFC", text or "").split())
+    """NFC, trimmed, inner runs of whitespace collapsed to one space, invisible format
+    characters (zero-width spaces, direction overrides) removed.
+
+    Control characters (NUL and the like) are refused with a :class:`StoreError`: PostgreSQL
+    cannot store NUL, and none of them belong in a name or a title.
+    """
+    words = unicodedata.normalize("NFC", text or "").split()
+    joined = " ".join(words)
+    bad = sorted({f"U+{ord(ch):04X}" for ch in joined if unicodedata.category(ch) in ("Cc", "Cs")})
+    if bad:
+        raise StoreError(f"Please use only visible characters (found the control character(s) {', '.join(bad)})")
+    cleaned = "".join(ch for ch in joined if ch == _ZWJ or unicodedata.category(ch) != "Cf")
+    return " ".join(cleaned.split())
 
 
 def _name_key(display_name: str) -> str:
@@ -511,6 +525,8 @@ class Store:
             if isinstance(orig, sqlite3.OperationalError):
                 return StoreError(f"Database error in {where}: {text}")
             return None
+        if isinstance(exc, sa.exc.DataError):
+            return StoreError(f"The database {self.safe_url} refused a value: {text}")
         if isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError)):
             if "read-only transaction" in low or "permission denied" in low:
                 return StoreError(f"The database {self.safe_url} refuses writes: {text}")

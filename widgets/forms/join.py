@@ -118,7 +118,8 @@ class JoinPanel(widgets.VBox):
             self._error(f"Could not look up the code: {exc}")
             return None
         if session is None:
-            self._error(f"No session has the join code “{code}”. Check the code with your facilitator "
+            shown = code if len(code) <= 20 else code[:20] + "…"
+            self._error(f"No session has the join code “{shown}”. Check the code with your facilitator "
                         "(codes use letters and digits; there is no 0, O, 1, I or L).")
             return None
         if getattr(session, "status", "open") != "open":

@@ -38,13 +38,13 @@ c.Spawner.environment = {
 
 # Voila inside the user's server: the same choices as the kit's voila.json for `peerkit serve`
 # (no code shown, no tracebacks for participants), and kernels of closed tabs shut down after
-# 30 minutes.
+# 20 minutes.
 c.Spawner.args = [
     "--VoilaConfiguration.template=lab",
     "--VoilaConfiguration.strip_sources=True",
     "--VoilaConfiguration.show_tracebacks=False",
-    "--MappingKernelManager.cull_idle_timeout=1800",
-    "--MappingKernelManager.cull_interval=120",
+    "--MappingKernelManager.cull_idle_timeout=1200",
+    "--MappingKernelManager.cull_interval=60",
     "--MappingKernelManager.cull_connected=False",
 ]
 

@@ -67,3 +67,17 @@ def test_lite_notebook_gets_the_install_cell(tmp_path: Path) -> None:
     assert "piplite.install" in first and "PEERKIT_DATA" in first
     assert nb["metadata"]["kernelspec"]["name"] == "python"
     assert len(nb["cells"]) == len(json.loads(src.read_text(encoding="utf-8"))["cells"]) + 1
+
+
+def test_hub_voila_settings_match_the_kits_voila_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hub passes the same Voila and culling settings that `peerkit serve` reads from voila.json."""
+    c = run_hub_config(monkeypatch, DB_URL)
+    args = dict(a.removeprefix("--").split("=", 1) for a in c.Spawner.args)
+    kit = json.loads((ROOT / "voila.json").read_text(encoding="utf-8"))
+    for section, values in kit.items():
+        for key, value in values.items():
+            name = f"{section}.{key}"
+            if name in args:
+                assert args[name] == str(value), f"{name}: hub {args[name]} vs voila.json {value}"
+    for key in ("cull_idle_timeout", "cull_interval", "cull_connected"):
+        assert f"MappingKernelManager.{key}" in args

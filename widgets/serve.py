@@ -289,7 +289,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         if not wait_until_serving(local.tree, proc):
             code = proc.poll()
             if code is None:
-                _stop(proc)
+                stop_process_group(proc)
                 raise ServeError(f"Voila did not answer within {START_TIMEOUT:.0f} s; stopped it.")
             raise ServeError(f"Voila stopped at start (exit code {code}); see its messages above.")
         public = lan_address() if is_all_interfaces(host) else None
@@ -300,7 +300,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         print("\nStopping the kit ...", file=out, flush=True)
         return 0
     finally:
-        _stop(proc)
+        stop_process_group(proc)
 
 
 def _raise_on_termination() -> None:
@@ -341,7 +341,7 @@ def _banner(urls: ShareUrls, host: str, out: TextIO) -> None:
     print("\n".join(lines), file=out, flush=True)
 
 
-def _stop(proc: subprocess.Popen, timeout: float = 15.0) -> None:
+def stop_process_group(proc: subprocess.Popen, timeout: float = 15.0) -> None:
     """Stop Voila and its kernels (its process group): SIGTERM, then SIGKILL after ``timeout``."""
     if proc.poll() is not None:
         return

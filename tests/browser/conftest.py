@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import time
@@ -24,7 +23,7 @@ from typing import Iterator
 
 import pytest
 
-from peerkit.serve import kit_root, voila_command, wait_until_serving
+from peerkit.serve import kit_root, stop_process_group, voila_command, wait_until_serving
 
 CHROMIUM = Path(os.environ.get("PEERKIT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -104,20 +103,7 @@ def start_voila(home: Path, port: int | None = None, extra: list[str] | None = N
 
 def stop_voila(server: VoilaServer) -> None:
     """SIGTERM the process group (Voila shuts its kernels down), SIGKILL after a bounded wait."""
-    proc = server.proc
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait(timeout=5)
+    stop_process_group(server.proc, timeout=STOP_TIMEOUT)
 
 
 # -- fixtures ----------------------------------------------------------------------------

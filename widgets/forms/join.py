@@ -118,7 +118,7 @@ class JoinPanel(widgets.VBox):
             self._error(f"Could not look up the code: {exc}")
             return None
         if session is None:
-            shown = code if len(code) <= 20 else code[:20] + "…"
+            shown = code if len(code) <= 40 else code[:40] + "…"
             self._error(f"No session has the join code “{shown}”. Check the code with your facilitator "
                         "(codes use letters and digits; there is no 0, O, 1, I or L).")
             return None

@@ -122,9 +122,22 @@ def _md(text: str | None) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
+_LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
+
+
 def _block(text: str | None) -> str:
-    """Source directions (already Markdown, per data/README.md), kept as they are."""
-    return (text or "").strip()
+    """Source directions as Markdown.
+
+    In the data files a single line break separates paragraphs (folded YAML text turns a blank
+    line into one line break), while Markdown would run such lines together: each break becomes
+    a paragraph break, except before a list item, so lists stay lists.
+    """
+    lines = (text or "").strip().split("\n")
+    out = lines[:1]
+    for prev, line in zip(lines, lines[1:]):
+        tight = not prev.strip() or not line.strip() or _LIST_LINE.match(line)
+        out.append(("" if tight else "\n") + line)
+    return "\n".join(out)
 
 
 def _label(ins: Instrument) -> str:

@@ -128,3 +128,12 @@ def test_group_display_page_needs_the_passcode(tmp_path, monkeypatch):
     assert "peerkit-group-display" in shown._dom_classes
     shown.close()
     store.close()
+
+
+def test_directions_keep_their_paragraphs_and_lists_in_markdown():
+    from peerkit.pages import _block
+
+    text = "First paragraph.\nSecond paragraph.\n\n1. Step one\n2. Step two:\n   - S - strong\n   - A - absent\nAfter."
+    assert _block(text) == (
+        "First paragraph.\n\nSecond paragraph.\n\n1. Step one\n2. Step two:\n   - S - strong\n   - A - absent\n\nAfter."
+    )

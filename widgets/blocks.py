@@ -73,17 +73,7 @@ def answer_text(instrument: Instrument, item_id: str, value: Any) -> str:
     value = prep._py(value)
     if value is None:
         return ""
-    scale = instrument.scale_for(item_id)
-    if scale.kind == "checklist":
-        return "ticked" if value is True else "not ticked"
-    if scale.kind == "text":
-        return str(value)
-    opt = scale.option(value)
-    if opt is None:
-        return str(value)
-    if scale.kind == "frequency":
-        return f"{opt.value} ({opt.label})"
-    return opt.short or opt.label
+    return instrument.scale_for(item_id).answer_label(value, compact=True)
 
 
 def _num(x: Any, digits: int = 2) -> str:

@@ -109,6 +109,27 @@ class Scale(_Model):
                 return o
         return None
 
+    def answer_label(self, value: Value, *, compact: bool = False) -> str:
+        """How an answer reads to a person (plain text, not escaped).
+
+        ``compact`` is the short form for tables ("S", "4 (Frequently)"); the full form is
+        for participants ("4 = Frequently", "B) ‘Non-Peer’ environment").
+        """
+        if self.kind == "checklist":
+            return "ticked" if value is True else "not ticked"
+        if self.kind == "text":
+            return str(value)
+        opt = self.option(value)
+        if opt is None:
+            return str(value)
+        if self.kind == "frequency":
+            return f"{opt.value} ({opt.label})" if compact else f"{opt.short or opt.value} = {opt.label}"
+        if compact:
+            return opt.short or opt.label
+        if self.kind == "choice" and opt.short and opt.short != opt.label:
+            return f"{opt.short}) {opt.label}"
+        return opt.label
+
     def accepts(self, value: Any) -> bool:
         """True when ``value`` is a valid answer on this scale."""
         if self.kind == "text":

@@ -273,18 +273,7 @@ def value_label(scale: Scale, value: Any) -> str:
     """How an answer reads to a person (plain text, not escaped)."""
     if value is None:
         return "not answered"
-    if scale.kind == "checklist":
-        return "ticked" if value is True else "not ticked"
-    if scale.kind == "text":
-        return str(value)
-    opt = scale.option(value)
-    if opt is None:
-        return str(value)
-    if scale.kind == "frequency":
-        return f"{opt.short or opt.value} = {opt.label}"
-    if scale.kind == "choice" and opt.short and opt.short != opt.label:
-        return f"{opt.short}) {opt.label}"
-    return opt.label
+    return scale.answer_label(value)
 
 
 def format_time(when: Any) -> str:

@@ -1,10 +1,10 @@
 """Fixtures for the accessibility tests, reusing the browser tests' Chromium launch and Voila helpers.
 
 - ``browser_available`` comes from tests/browser/conftest.py (Chromium at /usr/bin/chromium;
-  skipped, or failed with PEERKIT_REQUIRE_BROWSER=1, when it is missing), and ``browser``
-  launches it with the browser tests' ``CHROMIUM`` / ``CHROMIUM_ARGS``, but for this package only
-  (package scope): Playwright's event loop and Voila are gone before the next folder's tests run
-  (a session-scoped Playwright loop breaks later tests that call ``asyncio.run``).
+  skipped, or failed with PEERKIT_REQUIRE_BROWSER=1, when it is missing), and so does ``browser``,
+  Chromium for this package only (package scope): Playwright's event loop and Voila are gone before
+  the next folder's tests run (a session-scoped Playwright loop breaks later tests that call
+  ``asyncio.run``).
 - ``a11y_server`` starts Voila with the browser tests' ``start_voila`` / ``stop_voila`` (exactly as
   ``peerkit serve`` does), on a store of its own, so these tests neither wait for nor disturb the
   workshop-flow test's server and its artifacts.
@@ -20,7 +20,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.browser.conftest import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, VoilaServer,  # noqa: F401
+from tests.browser.conftest import (ARTIFACTS, VoilaServer, browser,  # noqa: F401
                                     browser_available, start_voila, stop_voila)
 
 from . import helpers
@@ -32,18 +32,6 @@ _timing: dict[str, float] = {}
 @pytest.fixture(scope="session")
 def axe_js() -> str:
     return helpers.axe_source()
-
-
-@pytest.fixture(scope="package")
-def browser(browser_available):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture(scope="package")

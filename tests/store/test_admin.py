@@ -12,7 +12,6 @@ from peerkit import store as store_module
 from peerkit.instruments import load_all
 from peerkit.store import (
     DEMO_INSTRUMENTS,
-    SCHEMA_VERSION,
     Store,
     StoreError,
     default_url,
@@ -58,19 +57,6 @@ def test_purge_removes_everything_of_one_session(store: Store, instruments) -> N
     assert _count(store, "notes") == 1
     assert store.current_answers(k1.id, "quiz") == {"q1": True}
     assert store.notes(kp, "sia") == {"d1": "keep me"}
-
-
-def test_schema_version_recorded(store: Store) -> None:
-    assert store.schema_version() == SCHEMA_VERSION
-
-
-def test_schema_newer_than_code_is_refused(db_url: str) -> None:
-    s = Store(db_url)
-    with s.engine.begin() as conn:
-        conn.execute(sa.text("UPDATE schema_version SET version = :v"), {"v": SCHEMA_VERSION + 1})
-    s.close()
-    with pytest.raises(StoreError, match=rf"schema version {SCHEMA_VERSION + 1}, newer than this peerkit"):
-        Store(db_url)
 
 
 def test_foreign_database_is_refused(db_url: str) -> None:

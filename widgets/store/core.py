@@ -43,8 +43,13 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 
-from .instruments import ROLES, Instrument, data_dir, load_instrument
-from .scoring import clean_answers
+from ..instruments import ROLES, Instrument, data_dir, load_instrument
+from ..scoring import clean_answers
+from .schema import (
+    HEAD_REVISION, JOIN_ALPHABET, JOIN_CODE_LENGTH, MAX_KEY_LENGTH, MAX_NAME_LENGTH, MAX_TITLE_LENGTH,
+    SESSION_KINDS, STATUSES, UTC, alembic_version, drafts, notes, pairs, participants, responses,
+    sessions,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -55,7 +60,7 @@ __all__ = [
     "MAX_NAME_LENGTH",
     "Pair",
     "Participant",
-    "SCHEMA_VERSION",
+    "HEAD_REVISION",
     "STATUSES",
     "Store",
     "StoreError",
@@ -66,21 +71,6 @@ __all__ = [
     "format_join_code",
     "normalize_join_code",
 ]
-
-#: Version of the database layout written by this code. Bump it and add an entry to
-#: ``_UPGRADES`` whenever a table changes.
-SCHEMA_VERSION = 1
-
-#: Join codes use letters and digits that cannot be confused when read aloud or
-#: copied from a projector: no 0/O, 1/I/L, and no U (V/U).
-JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
-JOIN_CODE_LENGTH = 6
-
-MAX_NAME_LENGTH = 60
-MAX_TITLE_LENGTH = 200
-MAX_KEY_LENGTH = 120
-STATUSES = ("open", "closed")
-SESSION_KINDS = ("workshop", "self_study", "demo")
 
 SELF_STUDY_TITLE = "Self-study"
 DEMO_TITLE = "Demo session"
@@ -103,7 +93,6 @@ _DEMO_PAIRS = (
 )
 
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
-UTC = dt.timezone.utc
 T = TypeVar("T")
 
 
@@ -247,7 +236,7 @@ def default_url() -> str:
     if env:
         return env
     home = os.environ.get("PEERKIT_HOME", "").strip()
-    folder = Path(home).expanduser() if home else Path(__file__).resolve().parent.parent / "var"
+    folder = Path(home).expanduser() if home else Path(__file__).resolve().parents[2] / "var"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -255,132 +244,6 @@ def default_url() -> str:
                          "Set PEERKIT_HOME or PEERKIT_DB_URL to a writable location.") from exc
     return f"sqlite:///{folder / 'peerkit.sqlite'}"
 
-
-# -- schema ---------------------------------------------------------------------------------
-
-
-class UTCDateTime(sa.types.TypeDecorator):
-    """Timezone-aware UTC datetimes on both backends (SQLite stores naive UTC text)."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: sa.Dialect) -> dt.datetime | None:
-        if value is None:
-            return None
-        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: dt.datetime | None, dialect: sa.Dialect) -> dt.datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-metadata = sa.MetaData(naming_convention={
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s",
-    "pk": "pk_%(table_name)s",
-})
-
-schema_version = sa.Table(
-    "schema_version", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("updated_at", UTCDateTime, nullable=False),
-)
-
-sessions = sa.Table(
-    "sessions", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("title", sa.String(MAX_TITLE_LENGTH), nullable=False),
-    sa.Column("date", sa.Date, nullable=True),
-    sa.Column("join_code", sa.String(JOIN_CODE_LENGTH), nullable=False, unique=True),
-    sa.Column("passcode_hash", sa.String(200), nullable=False),
-    sa.Column("passcode_salt", sa.String(64), nullable=False),
-    sa.Column("status", sa.String(10), nullable=False, server_default="open"),
-    sa.Column("kind", sa.String(20), nullable=False, server_default="workshop"),
-    sa.Column("created_at", UTCDateTime, nullable=False),
-    sa.CheckConstraint("status IN ('open', 'closed')", name="status"),
-    sa.CheckConstraint("kind IN ('workshop', 'self_study', 'demo')", name="kind"),
-)
-# at most one built-in self-study and one demo session
-sa.Index("uq_sessions_builtin_kind", sessions.c.kind, unique=True,
-         sqlite_where=sessions.c.kind != "workshop", postgresql_where=sessions.c.kind != "workshop")
-
-participants = sa.Table(
-    "participants", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("session_id", sa.Integer, sa.ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("display_name", sa.String(MAX_NAME_LENGTH), nullable=False),
-    sa.Column("name_key", sa.String(MAX_NAME_LENGTH), nullable=False),
-    sa.Column("role", sa.String(20), nullable=False),
-    sa.Column("pair_id", sa.Integer,
-              sa.ForeignKey("pairs.id", ondelete="SET NULL", use_alter=True, name="fk_participants_pair_id"),
-              nullable=True),
-    sa.Column("created_at", UTCDateTime, nullable=False),
-    sa.UniqueConstraint("session_id", "name_key"),
-    sa.CheckConstraint("role IN ('supervisor', 'peer_specialist', 'other')", name="role"),
-)
-
-pairs = sa.Table(
-    "pairs", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("session_id", sa.Integer, sa.ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("supervisor_id", sa.Integer, sa.ForeignKey("participants.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("supervisee_id", sa.Integer, sa.ForeignKey("participants.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("created_at", UTCDateTime, nullable=False),
-    sa.UniqueConstraint("supervisor_id", "supervisee_id"),
-    sa.CheckConstraint("supervisor_id <> supervisee_id", name="distinct_members"),
-)
-
-responses = sa.Table(
-    "responses", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("participant_id", sa.Integer, sa.ForeignKey("participants.id", ondelete="CASCADE"),
-              nullable=False),
-    sa.Column("instrument_id", sa.String(80), nullable=False),
-    sa.Column("instrument_version", sa.Integer, nullable=False),
-    sa.Column("occasion", sa.String(80), nullable=False, server_default=""),
-    sa.Column("revision", sa.Integer, nullable=False),
-    sa.Column("answers", sa.JSON, nullable=False),
-    sa.Column("answers_hash", sa.String(64), nullable=False),
-    sa.Column("submitted_at", UTCDateTime, nullable=False),
-    sa.UniqueConstraint("participant_id", "instrument_id", "occasion", "revision"),
-    sa.CheckConstraint("revision >= 1", name="revision_positive"),
-)
-sa.Index("ix_responses_instrument", responses.c.instrument_id)
-
-drafts = sa.Table(
-    "drafts", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("participant_id", sa.Integer, sa.ForeignKey("participants.id", ondelete="CASCADE"),
-              nullable=False),
-    sa.Column("instrument_id", sa.String(80), nullable=False),
-    sa.Column("occasion", sa.String(80), nullable=False, server_default=""),
-    sa.Column("answers", sa.JSON, nullable=False),
-    sa.Column("updated_at", UTCDateTime, nullable=False),
-    sa.UniqueConstraint("participant_id", "instrument_id", "occasion"),
-)
-
-notes = sa.Table(
-    "notes", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("pair_id", sa.Integer, sa.ForeignKey("pairs.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("instrument_id", sa.String(80), nullable=False),
-    sa.Column("key", sa.String(MAX_KEY_LENGTH), nullable=False),
-    sa.Column("text", sa.Text, nullable=False),
-    sa.Column("author_id", sa.Integer, sa.ForeignKey("participants.id", ondelete="SET NULL"), nullable=True),
-    sa.Column("updated_at", UTCDateTime, nullable=False),
-    sa.UniqueConstraint("pair_id", "instrument_id", "key"),
-)
-
-TABLES = ("sessions", "participants", "pairs", "responses", "drafts", "notes", "schema_version")
-
-# version -> function upgrading a database from that version to the next one
-_UPGRADES: dict[int, Callable[[Connection], None]] = {}
 
 RESPONSE_COLUMNS = [
     "session_id", "participant_id", "display_name", "role", "pair_id", "instrument_id",
@@ -583,52 +446,28 @@ class Store:
     # -- schema -------------------------------------------------------------------------------
 
     def _ensure_schema(self) -> None:
-        # the common case (schema present and current) needs no write lock: many kernels start at once
+        # the common case (schema present and current) needs no write lock and no Alembic import:
+        # a room of kernels opens the database at once
         with self._read() as conn:
-            if sa.inspect(conn).has_table("schema_version"):
-                found = conn.execute(sa.select(schema_version.c.version)
-                                     .where(schema_version.c.id == 1)).scalar()
-                if found == SCHEMA_VERSION:
+            if sa.inspect(conn).has_table("alembic_version"):
+                found = conn.execute(sa.select(alembic_version.c.version_num)).scalars().all()
+                if found == [HEAD_REVISION]:
                     return
+        from .migrate import prepare  # creates a new database, or upgrades an older one
+
         with self._write() as conn:
             if self.backend == "postgresql":
-                # serialise schema creation between processes starting at once
+                # serialise creation and upgrades between processes starting at once
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(7370110)"))
-            inspector = sa.inspect(conn)
-            existing = {name for name in TABLES if inspector.has_table(name)}
-            if "schema_version" not in existing:
-                if existing:
-                    raise StoreError(
-                        f"The database {self._where()} has tables named {', '.join(sorted(existing))} but no "
-                        "peerkit schema version: it is not a peerkit database. Use another file or database.")
-                metadata.create_all(conn)
-                conn.execute(schema_version.insert().values(id=1, version=SCHEMA_VERSION, updated_at=_now()))
-                return
-            found = conn.execute(sa.select(schema_version.c.version).where(schema_version.c.id == 1)).scalar()
-            if found is None:
-                raise StoreError(f"The database {self._where()} has an empty schema_version table; "
-                                 "it was not written by peerkit.")
-            if found > SCHEMA_VERSION:
-                raise StoreError(
-                    f"The database {self._where()} has schema version {found}, newer than this peerkit "
-                    f"understands (version {SCHEMA_VERSION}). Upgrade peerkit "
-                    "(pip install --upgrade peerkit) or use another database.")
-            while found < SCHEMA_VERSION:
-                upgrade = _UPGRADES.get(found)
-                if upgrade is None:
-                    raise StoreError(f"No upgrade from schema version {found} for {self._where()}")
-                upgrade(conn)
-                found += 1
-                conn.execute(schema_version.update().where(schema_version.c.id == 1)
-                             .values(version=found, updated_at=_now()))
+            prepare(conn, self._where())
 
     def _where(self) -> str:
         return str(self._db_path) if self._db_path else self.safe_url
 
-    def schema_version(self) -> int:
-        """The schema version recorded in the database."""
+    def schema_version(self) -> str:
+        """The Alembic revision the database is at (:data:`HEAD_REVISION` once opened)."""
         with self._read() as conn:
-            return int(conn.execute(sa.select(schema_version.c.version)).scalar_one())
+            return str(conn.execute(sa.select(alembic_version.c.version_num)).scalar_one())
 
     # -- sessions -----------------------------------------------------------------------------
 

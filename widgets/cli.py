@@ -7,6 +7,7 @@
     peerkit purge SESSION [--yes]
     peerkit demo
     peerkit validate [--sources DIR]
+    peerkit db current | upgrade
     peerkit serve [--host H] [--port N] [--all-interfaces] [--db URL] [--no-demo]
 
 SESSION is a session id or its join code. The database is ``--db URL``, else
@@ -253,6 +254,40 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_current(args: argparse.Namespace) -> int:
+    """Print the database's schema revision without changing anything."""
+    import sqlalchemy as sa
+
+    from .store import HEAD_REVISION, default_url
+    from .store.schema import alembic_version
+
+    url = args.db or default_url()
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            found = (conn.execute(sa.select(alembic_version.c.version_num)).scalar()
+                     if sa.inspect(conn).has_table("alembic_version") else None)
+    except sa.exc.SQLAlchemyError as exc:
+        raise CliError(f"cannot read the database: {str(getattr(exc, 'orig', exc)).splitlines()[0]}") from exc
+    finally:
+        engine.dispose()
+    if found is None:
+        print(f"No peerkit revision recorded (a new database, or one of the first release). "
+              f"Opening it with peerkit, or `peerkit db upgrade`, brings it to {HEAD_REVISION}.")
+    elif found == HEAD_REVISION:
+        print(f"{found} (current)")
+    else:
+        print(f"{found} (this peerkit's newest is {HEAD_REVISION}: run `peerkit db upgrade`)")
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Create or upgrade the database to this peerkit's newest schema (answers are kept)."""
+    with _store(args) as store:
+        print(f"{store.safe_url} is at revision {store.schema_version()} (current)")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve notebooks/ in Voila and print the links to hand out (see :mod:`peerkit.serve`)."""
     from .serve import ServeError, run
@@ -327,6 +362,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("blank-forms", help="write printable blank forms of every exercise")
     p.add_argument("-o", "--output", metavar="DIR", default="blank-forms", help="folder (default: blank-forms)")
     p.set_defaults(func=cmd_blank_forms)
+
+    db = sub.add_parser("db", help="show or upgrade the database's schema revision")
+    dsub = db.add_subparsers(dest="db_command", required=True, metavar="{current,upgrade}")
+    dsub.add_parser("current", help="print the schema revision, changing nothing").set_defaults(func=cmd_db_current)
+    dsub.add_parser("upgrade", help="create or upgrade the database (answers are kept)").set_defaults(
+        func=cmd_db_upgrade)
 
     p = sub.add_parser("schema", help="print the instrument schema as JSON Schema")
     p.set_defaults(func=cmd_schema)

@@ -148,3 +148,17 @@ def test_opening_a_current_database_does_not_import_alembic(tmp_path) -> None:
             "print('alembic' in sys.modules)" % url)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_cli_db_current_and_upgrade(db_url: str, capsys) -> None:
+    from peerkit.cli import main
+
+    assert main(["--db", db_url, "db", "current"]) == 0
+    assert "No peerkit revision recorded" in capsys.readouterr().out
+    _write_first_release_store(db_url)
+    assert main(["--db", db_url, "db", "current"]) == 0
+    assert "No peerkit revision recorded" in capsys.readouterr().out
+    assert main(["--db", db_url, "db", "upgrade"]) == 0
+    assert f"at revision {HEAD_REVISION} (current)" in capsys.readouterr().out
+    assert main(["--db", db_url, "db", "current"]) == 0
+    assert capsys.readouterr().out.strip() == f"{HEAD_REVISION} (current)"

@@ -1,10 +1,32 @@
-"""Check that an instrument's text is transcribed from its source document.
+"""Check that an instrument's text is transcribed from its source document, strictly.
 
-Every text field of an instrument (items, options, bands, guidance, discussion,
-instructions) must be found in the source document once all whitespace is
-removed on both sides. Text that the source interleaves with a sidebar is
-accepted when its words appear in order within a short stretch of the source.
-Titles are exempt. Used by the test suite and ``peerkit validate --sources``.
+Every transcribed field (items, details, explanations, options, bands, guidance, discussion,
+instructions) must be found in the source, inside the exercise's own line ranges
+(``source.lines``), as one unbroken run of the source's characters. Between the source's
+characters only these may differ:
+
+- whitespace (line breaks, spaces, tab-only lines of the PDF extraction);
+- a hyphen that ends a source line (``organiza-`` / ``tion``): the transcription may keep it
+  (``recovery-oriented``) or drop it (``organization``);
+- page furniture: lines holding nothing but a page number, and running headers (a line the data
+  file names in ``source.furniture``);
+- source lines the data file names in ``source.skip`` (a sidebar the PDF extraction interleaved
+  with the body text), and words of the other column on a shared line (``source.interleaved``,
+  line and exact words): they are removed before matching, nothing else is;
+- a gap the data marks with :data:`GAP` where the source itself has words missing.
+
+Nothing is fuzzy: a dropped, added or changed word, or a changed punctuation mark, fails. The
+items (with their details) must also follow the source's order, and an item's ``number`` must
+be the label the source prints in front of it (``1.``, ``a)``, ``A.``).
+
+A line-end hyphen is judged by the words of all the source documents: kept where the joined word
+is not a word the sources use elsewhere (``recovery-oriented``), dropped where it is and the
+hyphenated form is not (``organization``, never ``organiza-tion``). A hyphen followed by a space
+(``trauma- informed``) must be so in the source.
+
+Titles are the kit's headings and are not checked, nor are the fields the schema marks as the
+kit's own (``kit_note``, a scale whose ``by_kit`` is true). Used by the test suite and
+``peerkit validate --sources``.
 """
 
 from __future__ import annotations
@@ -15,131 +37,272 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
-from .instruments import Instrument
+from .instruments import GAP, Instrument, parse_ranges
+
+__all__ = ["GAP", "Field", "Mismatch", "SourceText", "check", "source_text", "text_fields"]
 
 EXEMPT_LABELS = {"True", "False", "T", "F"}
+SOFT = "\x00"  # stands for a hyphen that ends a source line
 _WS = re.compile(r"\s+")
-_WORD = re.compile(r"[\w’'‘“”\"-]+")
+_PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?\d{1,3}\s*$", re.I)
+_MD_LIST = re.compile(r"^\s*[-*]\s+")
 
 
 @dataclass(frozen=True)
 class Mismatch:
     field: str
     text: str
+    problem: str = "not found in the source"
 
     def __str__(self) -> str:
         short = self.text if len(self.text) < 90 else self.text[:87] + "..."
-        return f"{self.field}: not found in the source: {short!r}"
+        return f"{self.field}: {self.problem}: {short!r}"
 
 
-def _squash(text: str) -> str:
-    return _WS.sub("", text)
+@dataclass(frozen=True)
+class Field:
+    """One transcribed text; ``ordered`` fields must follow each other in the source."""
+
+    path: str
+    text: str
+    ordered: bool = False
+    number: str | None = None
+    lines: str | None = None  # other line ranges than the instrument's (an occasion's)
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """The kept characters of a source (no whitespace), each with its line number; ``soft`` maps
+    the position of each line-end hyphen to the two halves of the word it splits."""
+
+    chars: str
+    line_of: tuple[int, ...]
+    soft: dict[int, tuple[str, str]]
+    problems: tuple[str, ...] = ()
+
+    def line_at(self, pos: int) -> int:
+        return self.line_of[min(pos, len(self.line_of) - 1)] if self.line_of else 0
 
 
 @lru_cache(maxsize=16)
-def _source(path: str) -> tuple[str, tuple[str, ...]]:
-    text = Path(path).read_text(encoding="utf-8")
-    # a tab-only line in the extracted PDF text is layout, not content
-    return _squash(text), tuple(w.lower() for w in _WORD.findall(text))
+def _lines(path: str) -> tuple[str, ...]:
+    return tuple(Path(path).read_text(encoding="utf-8").splitlines())
 
 
-def text_fields(ins: Instrument) -> Iterator[tuple[str, str]]:
-    """(field path, text) for every transcribed text of an instrument."""
-    if ins.instructions:
-        yield "instructions", ins.instructions
-    scales = [("scale", ins.scale)] + [
-        (f"sections.{s.id}.scale", s.scale) for s in ins.sections
-    ]
-    for section in ins.sections:
-        if section.instructions:
-            yield f"sections.{section.id}.instructions", section.instructions
-        for item in section.items:
-            yield f"items.{item.id}.text", item.text
-            if item.explanation:
-                yield f"items.{item.id}.explanation", item.explanation
-            for k, d in enumerate(item.details):
-                yield f"items.{item.id}.details[{k}]", d
-            if item.scale:
-                scales.append((f"items.{item.id}.scale", item.scale))
-    for where, scale in scales:
-        if scale is None:
-            continue
-        for o in scale.options:
-            if o.label not in EXEMPT_LABELS:
-                yield f"{where}.options[{o.value!r}].label", o.label
-            if o.description:
-                yield f"{where}.options[{o.value!r}].description", o.description
-    for band in ins.scoring.bands:
-        yield f"scoring.bands[{band.label}].label", band.label
-        if band.text:
-            yield f"scoring.bands[{band.label}].text", band.text
-    for g in ins.guidance:
-        if g.text:
-            yield f"guidance[{g.title}].text", g.text
-        for k, p in enumerate(g.points):
-            yield f"guidance[{g.title}].points[{k}]", p
-    if ins.discussion:
-        if ins.discussion.intro:
-            yield "discussion.intro", ins.discussion.intro
-        for q in ins.discussion.questions:
-            yield f"discussion.{q.id}", q.text
-    for occ in ins.occasions:
-        if occ.instructions:
-            yield f"occasions.{occ.id}.instructions", occ.instructions
+_TAIL = re.compile(r"([A-Za-z]+)-\s*$")
+_HEAD = re.compile(r"^\s*([A-Za-z]+(?:-[A-Za-z]+)*)")
+_VOCAB_WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 
 
-def _in_order(words: list[str], source_words: tuple[str, ...], slack: float = 3.0) -> bool:
-    """True when ``words`` occur in order within a window of the source."""
-    if not words:
-        return True
-    first = words[0]
-    limit = int(len(words) * slack) + 20
-    for start, w in enumerate(source_words):
-        if w != first:
-            continue
-        k = 1
-        for j in range(start + 1, min(len(source_words), start + limit)):
-            if k == len(words):
-                break
-            if source_words[j] == words[k]:
-                k += 1
-        if k == len(words):
-            return True
-    return False
+@lru_cache(maxsize=4)
+def vocabulary(seeds_dir: str) -> frozenset[str]:
+    """Every word of the source documents, lower case, except halves split at a line end."""
+    words: set[str] = set()
+    for doc in sorted(Path(seeds_dir).glob("*.txt")):
+        lines = _lines(str(doc))
+        broken_before = False
+        for line in lines:
+            found = _VOCAB_WORD.findall(line)
+            if broken_before and found:
+                found = found[1:]
+            broken_before = bool(_TAIL.search(line))
+            if broken_before and found:
+                found = found[:-1]
+            words.update(w.lower() for w in found)
+    return frozenset(words)
+
+
+def source_text(path: Path | str, ranges: str | None = None, skip: str | None = None,
+                furniture: tuple[str, ...] = (), interleaved: tuple = ()) -> SourceText:
+    """The source's text within ``ranges`` (all of it when None), without the ``skip`` lines,
+    page numbers and furniture, squashed to its non-whitespace characters; a hyphen ending a
+    line before a letter becomes :data:`SOFT`."""
+    lines = _lines(str(path))
+    keep = parse_ranges(ranges) if ranges else [(1, len(lines))]
+    dropped = {n for a, b in (parse_ranges(skip) if skip else []) for n in range(a, b + 1)}
+    furn = {" ".join(f.split()) for f in furniture}
+    cuts: dict[int, list[str]] = {}
+    for cut in interleaved:
+        cuts.setdefault(cut.line, []).append(cut.text)
+    problems: list[str] = []
+    kept: list[tuple[int, str]] = []
+    for a, b in keep:
+        for n in range(a, min(b, len(lines)) + 1):
+            line = lines[n - 1]
+            for text in cuts.get(n, ()):
+                if text not in line:
+                    problems.append(f"source.interleaved: line {n} does not hold {text!r}")
+                line = line.replace(text, " ", 1)
+            if n in dropped or _PAGE_NUMBER.match(line) or " ".join(line.split()) in furn:
+                continue
+            if line.strip():
+                kept.append((n, line))
+    chars: list[str] = []
+    line_of: list[int] = []
+    soft: dict[int, tuple[str, str]] = {}
+    pos = 0
+    for k, (n, line) in enumerate(kept):
+        text = _WS.sub("", line)
+        nxt = kept[k + 1][1] if k + 1 < len(kept) else ""
+        tail, head = _TAIL.search(line), _HEAD.match(nxt)
+        if tail and head:
+            text = text[:-1] + SOFT
+            soft[pos + len(text) - 1] = (tail.group(1), head.group(1))
+        chars.append(text)
+        line_of.extend([n] * len(text))
+        pos += len(text)
+    return SourceText("".join(chars), tuple(line_of), soft, tuple(problems))
+
+
+def _pattern(text: str) -> re.Pattern[str]:
+    """The squashed text as a regex: a line-end hyphen of the source may come between any two
+    characters (dropped) or stand for a hyphen of the text (kept); a gap marker matches nothing."""
+    parts = [p for p in text.split(GAP)]
+    out = []
+    for part in parts:
+        chars = [c for c in part if not c.isspace()]
+        out.append(f"{SOFT}?".join("[-\x00]" if c == "-" else re.escape(c) for c in chars))
+    return re.compile(f"{SOFT}?".join(p for p in out if p))
 
 
 def _paragraphs(text: str) -> list[str]:
     # line breaks (paragraphs in folded YAML text) and markdown list markers are layout
-    parts = text.split("\n")
-    return [p for p in (re.sub(r"^\s*(?:[-*])\s+", "", x) for x in parts) if p.strip()]
+    return [p for p in (_MD_LIST.sub("", x) for x in text.split("\n")) if p.strip()]
+
+
+def text_fields(ins: Instrument) -> Iterator[tuple[str, str]]:
+    """(field path, text) for every transcribed text of an instrument."""
+    for f in fields(ins):
+        yield f.path, f.text
+
+
+def fields(ins: Instrument) -> Iterator[Field]:
+    """Every transcribed text of an instrument; items and their details are ``ordered``."""
+    if ins.instructions:
+        yield Field("instructions", ins.instructions)
+    scales = [("scale", ins.scale)] + [(f"sections.{s.id}.scale", s.scale) for s in ins.sections]
+    for section in ins.sections:
+        if section.instructions:
+            yield Field(f"sections.{section.id}.instructions", section.instructions)
+        for item in section.items:
+            yield Field(f"items.{item.id}.text", item.text, ordered=True, number=item.number)
+            for k, d in enumerate(item.details):
+                yield Field(f"items.{item.id}.details[{k}]", d, ordered=True)
+            for k, group in enumerate(item.columns):
+                if group.heading:
+                    yield Field(f"items.{item.id}.columns[{k}].heading", group.heading)
+                for j, entry in enumerate(group.entries):
+                    yield Field(f"items.{item.id}.columns[{k}].entries[{j}]", entry)
+            if item.explanation:
+                yield Field(f"items.{item.id}.explanation", item.explanation)
+            if item.scale:
+                scales.append((f"items.{item.id}.scale", item.scale))
+    for where, scale in scales:
+        if scale is None or scale.by_kit:
+            continue
+        for o in scale.options:
+            if o.label not in EXEMPT_LABELS:
+                yield Field(f"{where}.options[{o.value!r}].label", o.label)
+            if o.description:
+                yield Field(f"{where}.options[{o.value!r}].description", o.description)
+    for band in ins.scoring.bands:
+        yield Field(f"scoring.bands[{band.label}].label", band.label)
+        if band.text:
+            yield Field(f"scoring.bands[{band.label}].text", band.text)
+    for g in ins.guidance:
+        if g.text:
+            yield Field(f"guidance[{g.title}].text", g.text)
+        for k, p in enumerate(g.points):
+            yield Field(f"guidance[{g.title}].points[{k}]", p)
+    if ins.discussion:
+        if ins.discussion.intro:
+            yield Field("discussion.intro", ins.discussion.intro)
+        for q in ins.discussion.questions:
+            yield Field(f"discussion.{q.id}", q.text)
+    for occ in ins.occasions:
+        if occ.instructions:
+            yield Field(f"occasions.{occ.id}.instructions", occ.instructions, lines=occ.lines)
+
+
+def _number_before(src: SourceText, pos: int, number: str) -> bool:
+    """The source prints ``number`` (followed by '.', ')' or nothing) just before ``pos``."""
+    before = src.chars[max(0, pos - len(number) - 2):pos].replace(SOFT, "-")
+    return any(before.endswith(number + sep) for sep in (".", ")", ":", ""))
+
+
+def _hyphens(src: SourceText, start: int, end: int, para: str, vocab: frozenset[str]) -> str | None:
+    """A problem with the line-end hyphens of the match ``src.chars[start:end]``, or None."""
+    field = [c for c in para.replace(GAP, "") if not c.isspace()]
+    i = 0
+    for j in range(start, end):
+        c = src.chars[j]
+        if c == SOFT:
+            kept = i < len(field) and field[i] == "-"
+            if kept:
+                i += 1
+            head, tail = src.soft[j]
+            joined, hyphened = (head + tail).lower(), f"{head}-{tail}".lower()
+            if kept and joined in vocab and hyphened not in vocab:
+                return (f"'{head}-{tail}' is split by a line break of the source (line {src.line_at(j)}): "
+                        f"write '{head}{tail}'")
+            if not kept and joined not in vocab:
+                return (f"'{head}{tail}' joins a hyphenated word the source breaks at a line end "
+                        f"(line {src.line_at(j)}): write '{head}-{tail}'")
+        else:
+            i += 1
+    return None
+
+
+_SPACED_HYPHEN = re.compile(r"\w+- \w+")
 
 
 def check(ins: Instrument, seeds_dir: Path) -> list[Mismatch]:
-    """Return the text fields of ``ins`` that cannot be found in its source."""
-    squashed, words = _source(str(seeds_dir / ins.source.document))
-    out = []
-    for field, text in text_fields(ins):
-        for para in _paragraphs(text):
-            if _squash(para) in squashed:
+    """Return the text fields of ``ins`` that are not transcribed exactly from its source."""
+    path = seeds_dir / ins.source.document
+    furniture, cuts = ins.source.furniture, ins.source.interleaved
+    main = source_text(path, ins.source.lines, ins.source.skip, furniture, cuts)
+    vocab = vocabulary(str(seeds_dir))
+    lines_text = "\n".join(" ".join(x.split()) for x in _lines(str(path)))
+    others: dict[str, SourceText] = {}
+    out: list[Mismatch] = [Mismatch("source.interleaved", p.split(": ", 1)[1], "not in the source")
+                           for p in main.problems]
+    cursor = 0  # the ordered fields: each starts after the previous one ended
+    for f in fields(ins):
+        src = main
+        if f.lines:
+            if f.lines not in others:
+                others[f.lines] = source_text(path, f.lines, ins.source.skip, furniture, cuts)
+            src = others[f.lines]
+        start = cursor if f.ordered else 0
+        for k, para in enumerate(_paragraphs(f.text)):
+            pat = _pattern(para)
+            if not pat.pattern:
                 continue
-            if _in_order([w.lower() for w in _WORD.findall(para)], words):
-                continue
-            out.append(Mismatch(field, para.strip()))
-            break
+            m = pat.search(src.chars, start)
+            if m is None:
+                anywhere = pat.search(src.chars)
+                if anywhere is not None and f.ordered:
+                    out.append(Mismatch(f.path, para.strip(),
+                                        f"out of the source's order (found at line {src.line_at(anywhere.start())}, "
+                                        f"before the previous item)"))
+                else:
+                    where = ins.source.lines if not f.lines else f.lines
+                    out.append(Mismatch(f.path, para.strip(), f"not found in the source (lines {where})"))
+                break
+            if f.number and k == 0 and not _number_before(src, m.start(), f.number):
+                out.append(Mismatch(f.path, para.strip(),
+                                    f"the source does not number it {f.number!r} (line {src.line_at(m.start())})"))
+                break
+            problem = _hyphens(src, m.start(), m.end(), para, vocab)
+            if problem is None:
+                for spaced in _SPACED_HYPHEN.findall(para):
+                    if spaced not in lines_text:
+                        problem = f"'{spaced}': the source has no space after this hyphen"
+                        break
+            if problem:
+                out.append(Mismatch(f.path, para.strip(), problem))
+                break
+            start = m.end() if f.ordered else start
+            if f.ordered:
+                cursor = m.end()
     return out
-
-
-if __name__ == "__main__":  # pragma: no cover - helper for transcribers
-    import sys
-
-    from .instruments import load_instrument
-
-    seeds = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
-    bad = 0
-    for arg in sys.argv[1:]:
-        found = check(load_instrument(arg), seeds)
-        for m in found:
-            print(f"{arg}: {m}")
-        bad += len(found)
-        print(f"{arg}: {'OK' if not found else f'{len(found)} field(s) not verbatim'}")
-    sys.exit(1 if bad else 0)

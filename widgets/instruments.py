@@ -20,7 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 __all__ = [
     "Band",
+    "ColumnGroup",
     "Discussion",
+    "GAP",
+    "MULTI_SEP",
     "Guidance",
     "Instrument",
     "InstrumentError",
@@ -44,7 +47,20 @@ Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
 Text = Annotated[str, Field(min_length=1)]
 Value = Union[bool, int, str]
 
-SCALE_KINDS = ("true_false", "sia", "frequency", "choice", "checklist", "text")
+SCALE_KINDS = ("true_false", "sia", "frequency", "choice", "multi", "checklist", "text")
+# Marks, in a transcribed text, a place where the source itself has words missing.
+GAP = "[gap in the source]"
+# Joins the chosen options of a ``multi`` answer into one stored value ("agenda+busy-work").
+MULTI_SEP = "+"
+
+
+def parse_ranges(text: str) -> list[tuple[int, int]]:
+    """ "899-970, 980-990" -> [(899, 970), (980, 990)]."""
+    out = []
+    for part in text.split(","):
+        start, _, end = part.strip().partition("-")
+        out.append((int(start), int(end or start)))
+    return out
 COMPLETED_BY = ("supervisor", "peer_specialist", "both", "group", "anyone")
 ROLES = ("supervisor", "peer_specialist", "other")
 
@@ -70,10 +86,12 @@ class Scale(_Model):
     checklist (tick or not) and text (free reflection).
     """
 
-    kind: Literal["true_false", "sia", "frequency", "choice", "checklist", "text"]
+    kind: Literal["true_false", "sia", "frequency", "choice", "multi", "checklist", "text"]
     label: str | None = None
     options: tuple[Option, ...] = ()
     ordinal: bool = False
+    by_kit: bool = Field(default=False, description="the options are the kit's, not the source's "
+                                                    "(shown as the kit's; not checked against the source)")
 
     @model_validator(mode="after")
     def _check_options(self) -> "Scale":
@@ -89,6 +107,8 @@ class Scale(_Model):
         dupes = sorted({repr(v) for v in values if values.count(v) > 1})
         if dupes:
             raise ValueError(f"option values must be unique; repeated: {', '.join(dupes)}")
+        if self.kind == "multi" and not all(isinstance(v, str) and MULTI_SEP not in v for v in values):
+            raise ValueError(f"a multi scale has text option values without '{MULTI_SEP}'")
         if self.kind == "true_false" and set(values) != {True, False}:
             raise ValueError("a true_false scale has exactly the options true and false")
         if self.kind == "frequency" and not all(
@@ -102,6 +122,18 @@ class Scale(_Model):
         if self.kind == "checklist":
             return (True, False)
         return tuple(o.value for o in self.options)
+
+    def chosen(self, value: Value | None) -> tuple[str, ...]:
+        """The options a ``multi`` answer holds, in the scale's order ("" holds none)."""
+        if not isinstance(value, str) or not value:
+            return ()
+        parts = set(value.split(MULTI_SEP))
+        return tuple(str(o.value) for o in self.options if o.value in parts)
+
+    def join(self, values: Any) -> str:
+        """The stored value of a ``multi`` answer choosing ``values`` (in the scale's order)."""
+        picked = set(values)
+        return MULTI_SEP.join(str(o.value) for o in self.options if o.value in picked)
 
     def option(self, value: Value) -> Option | None:
         for o in self.options:
@@ -119,6 +151,11 @@ class Scale(_Model):
             return "ticked" if value is True else "not ticked"
         if self.kind == "text":
             return str(value)
+        if self.kind == "multi":
+            picked = [o for o in self.options if o.value in self.chosen(value)]
+            if not picked:
+                return "none"
+            return " + ".join((o.short or o.label) if compact else o.label for o in picked)
         opt = self.option(value)
         if opt is None:
             return str(value)
@@ -136,7 +173,18 @@ class Scale(_Model):
             return isinstance(value, str)
         if self.kind == "checklist":
             return isinstance(value, bool)
+        if self.kind == "multi":
+            # "" is an answer: none of the options applies
+            return isinstance(value, str) and (value == "" or value == self.join(value.split(MULTI_SEP)))
         return self.option(value) is not None
+
+
+class ColumnGroup(_Model):
+    """A column of a source table printed under an item (e.g. a competency's "Related
+    Knowledge*"): shown as text under the item, never answered."""
+
+    heading: str | None = None
+    entries: tuple[str, ...] = Field(min_length=1)
 
 
 class Item(_Model):
@@ -147,6 +195,7 @@ class Item(_Model):
     answer: Value | None = None
     explanation: str | None = None
     details: tuple[str, ...] = ()
+    columns: tuple[ColumnGroup, ...] = ()
 
 
 class Section(_Model):
@@ -155,6 +204,8 @@ class Section(_Model):
     instructions: str | None = None
     scale: Scale | None = None
     items: tuple[Item, ...] = Field(min_length=1)
+    footnote: str | None = Field(default=None, description="the source's note under the section "
+                                                            "(e.g. a table's '* A partial list')")
 
 
 class Band(_Model):
@@ -208,11 +259,31 @@ class Scoring(_Model):
         return None
 
 
+RANGES = r"^\d+(-\d+)?(, ?\d+(-\d+)?)*$"
+
+
+class Interleaved(_Model):
+    """Words of another column that the text extraction put on one of the exercise's lines."""
+
+    line: int = Field(ge=1)
+    text: Text
+
+
 class Source(_Model):
-    document: Text
+    document: Text = Field(description="the source document's file name, found in the folder of "
+                                       "source documents ($PEERKIT_SEEDS)")
     title: Text
     exercise: str | None = None
     lines: Annotated[str, Field(pattern=r"^\d+-\d+(, ?\d+-\d+)*$")]
+    skip: Annotated[str | None, Field(pattern=RANGES, description=(
+        "source lines inside 'lines' that belong to something else (a sidebar the text "
+        "extraction interleaved with the exercise): the source check leaves them out"))] = None
+    furniture: tuple[str, ...] = Field(default=(), description=(
+        "page furniture of the source (running headers, footers) that may stand between the "
+        "exercise's words; page numbers are always furniture"))
+    interleaved: tuple[Interleaved, ...] = Field(default=(), description=(
+        "words of another column on a line of the exercise, removed by the source check (the "
+        "words must be on that line, exactly)"))
 
 
 class Guidance(_Model):
@@ -260,6 +331,9 @@ class Instrument(_Model):
     discussion: Discussion | None = None
     occasions: tuple[Occasion, ...] = ()
     tags: tuple[str, ...] = ()
+    kit_note: str | None = Field(default=None, description=(
+        "what the kit adds to the source (a derived key or format, what a tick means): shown "
+        "on the form and in the plans, always labelled as the kit's"))
 
     @model_validator(mode="after")
     def _check(self) -> "Instrument":

@@ -134,8 +134,12 @@ def test_demo(db_url: str, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
 def _sources_for(folder: Path, data: Path) -> Path:
     """A source document holding every fixture text, so the fidelity check passes."""
     folder.mkdir()
-    texts = [t for ins in load_all(data).values() for _, t in text_fields(ins)]
-    (folder / "fixture.txt").write_text("\n".join(texts) + "\n", encoding="utf-8")
+    lines: list[str] = []
+    for ins in load_all(data).values():  # each instrument's texts on the first of its source lines
+        first = int(ins.source.lines.split("-")[0])
+        lines += [""] * (first - 1 - len(lines))
+        lines.insert(first - 1, " ".join(" ".join(t.split()) for _, t in text_fields(ins)))
+    (folder / "fixture.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return folder
 
 

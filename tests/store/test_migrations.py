@@ -108,7 +108,30 @@ def test_first_release_store_with_answers_upgrades_losing_nothing(db_url: str) -
         assert [r.revision for r in store.revisions(people["Maria"].id, "quiz")] == [1, 2]
         assert store.load_draft(people["Sam"].id, "quiz") == {"q1": False}
         assert store.notes(1, "quiz") == {"d1": "we differ on q2"}
+        # 0002_live_state: a session of the first release stays self-paced until switched
+        state = store.live_state(session.id)
+        assert state.mode == "self_paced" and state.version == 0
+        assert store.set_live_mode(session.id, "facilitator").version == 1
+        assert store.open_exercise(session.id, "quiz").current == ("quiz", "")
     assert _scalar(db_url, "SELECT version FROM schema_version WHERE id = 1") == LEGACY_VERSION
+    assert _scalar(db_url, "SELECT instrument_id FROM live_state WHERE session_id = 1") == "quiz"
+
+
+def test_baseline_store_upgrades_to_live_state(db_url: str) -> None:
+    """A store stamped at the baseline revision (this release before the live state) upgrades."""
+    _alembic(db_url, BASELINE)
+    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO sessions (id, title, join_code, passcode_hash, passcode_salt, status, "
+                             "kind, created_at) VALUES (1, 'Unit 2', 'ABCDEF', 'x', '00', 'open', 'workshop', "
+                             ":t)"), {"t": dt.datetime(2026, 12, 1, 9, 0)})
+    engine.dispose()
+    assert not sa.inspect(sa.create_engine(db_url, poolclass=sa.pool.NullPool)).has_table("live_state")
+    with Store(db_url) as store:
+        assert store.schema_version() == HEAD_REVISION
+        assert store.live_state(1).mode == "self_paced"
+        session = store.create_live_session("Unit 3", "pw")
+        assert store.live_state(session.id).facilitator_led
 
 
 def test_revision_newer_than_the_code_is_refused(db_url: str) -> None:

@@ -50,6 +50,7 @@ from .schema import (
     SESSION_KINDS, STATUSES, UTC, alembic_version, drafts, notes, pairs, participants, responses,
     sessions,
 )
+from .live import LiveMixin
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -256,7 +257,7 @@ STATUS_COLUMNS = ["participant_id", "display_name", "role", "instrument_id", "oc
 # -- the store ------------------------------------------------------------------------------
 
 
-class Store:
+class Store(LiveMixin):
     """All reads and writes of workshop data. One instance per process (kernel).
 
     ``url`` is a SQLAlchemy URL (default :func:`default_url`); ``busy_timeout`` is how
@@ -785,7 +786,7 @@ class Store:
                 check_open: bool = True) -> Submission:
         digest = answers_hash(clean)
         row = conn.execute(
-            sa.select(participants.c.id, sessions.c.status, sessions.c.title)
+            sa.select(participants.c.id, participants.c.session_id, sessions.c.status, sessions.c.title)
             .join(sessions, sessions.c.id == participants.c.session_id)
             .where(participants.c.id == participant_id)
             .with_for_update(of=participants)  # PostgreSQL: one submitter per participant at a time
@@ -794,6 +795,8 @@ class Store:
             raise StoreError(f"There is no participant with id {participant_id}")
         if check_open and row.status != "open":
             raise StoreError(f"The session '{row.title}' is closed; answers can no longer be submitted")
+        if check_open:  # facilitator-led: only the open exercise takes answers (same transaction)
+            self._check_live_submit(conn, row.session_id, instrument.id, occasion, instrument.title)
         current = conn.execute(
             sa.select(responses.c.id, responses.c.revision, responses.c.answers_hash, responses.c.submitted_at)
             .where(responses.c.participant_id == participant_id,

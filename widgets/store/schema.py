@@ -15,13 +15,13 @@ import sqlalchemy as sa
 __all__ = [
     "HEAD_REVISION", "LEGACY_VERSION", "JOIN_ALPHABET", "JOIN_CODE_LENGTH", "MAX_KEY_LENGTH", "MAX_NAME_LENGTH",
     "MAX_TITLE_LENGTH", "SESSION_KINDS", "STATUSES", "TABLES", "UTC", "UTCDateTime", "alembic_version", "drafts",
-    "metadata", "notes", "pairs", "participants", "responses", "schema_version", "sessions",
+    "LIVE_MODES", "LIVE_PHASES", "live_state", "metadata", "notes", "pairs", "participants", "responses", "schema_version", "sessions",
 ]
 
 #: The newest Alembic revision in ``migrations/versions/``: a database stamped with it needs
 #: no upgrade. Kept here (not read from the migration scripts) so that opening a current
 #: database does not import Alembic; a test checks it is the scripts' head.
-HEAD_REVISION = "0001_baseline"
+HEAD_REVISION = "0002_live_state"
 
 #: What the first release's ``schema_version`` table says for any database this code wrote or
 #: upgraded: higher than the 1 that release understands, so it refuses such a database with
@@ -162,10 +162,33 @@ notes = sa.Table(
     sa.UniqueConstraint("pair_id", "instrument_id", "key"),
 )
 
+#: A session's live state (facilitator-led mode): one row per session, written by the
+#: facilitator's dashboard, read by every participant's kernel. ``version`` goes up by one on
+#: every change, so a follower polls one small row; no row means the session was never
+#: switched (see :mod:`peerkit.store.live` for the defaults).
+LIVE_MODES = ("facilitator", "self_paced")
+LIVE_PHASES = ("open", "closed", "revealed")
+
+live_state = sa.Table(
+    "live_state", metadata,
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True,
+              autoincrement=False),
+    sa.Column("mode", sa.String(20), nullable=False, server_default="facilitator"),
+    sa.Column("plan", sa.String(40), nullable=False, server_default=""),
+    sa.Column("instrument_id", sa.String(80), nullable=True),
+    sa.Column("occasion", sa.String(80), nullable=False, server_default=""),
+    sa.Column("phase", sa.String(10), nullable=False, server_default="open"),
+    sa.Column("show_key", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("mode IN ('facilitator', 'self_paced')", name="mode"),
+    sa.CheckConstraint("phase IN ('open', 'closed', 'revealed')", name="phase"),
+)
+
 #: Every table peerkit writes (``alembic_version`` is Alembic's; ``schema_version`` is the
 #: first release's hand-kept version, still written so that a database stays readable by it
 #: until it is upgraded).
-TABLES = ("sessions", "participants", "pairs", "responses", "drafts", "notes", "schema_version")
+TABLES = ("sessions", "participants", "pairs", "responses", "drafts", "notes", "schema_version", "live_state")
 
 #: Alembic's own bookkeeping table, as Alembic creates it; declared here so that the current
 #: revision can be read (and a new database stamped) without importing Alembic.

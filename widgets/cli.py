@@ -5,6 +5,7 @@
     peerkit export SESSION --format csv|xlsx|json -o FILE
     peerkit import FILE [--new-code] [--passcode P] [--check]
     peerkit purge SESSION [--yes]
+    peerkit facilitator-key [--set KEY]
     peerkit demo
     peerkit validate [--sources DIR]
     peerkit db current | upgrade
@@ -164,6 +165,17 @@ def cmd_purge(args: argparse.Namespace) -> int:
                 return 1
         store.purge_session(s.id)
     print(f"Purged session {s.id} ({s.join_code}, {s.title})")
+    return 0
+
+
+def cmd_facilitator_key(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        if args.set:
+            store.set_facilitator_key(args.set)
+            print("The facilitator key is set (only its hash is stored).")
+        else:
+            key = store.new_facilitator_key()
+            print(f"New facilitator key (the old one no longer works): {key}")
     return 0
 
 
@@ -342,6 +354,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("session", metavar="SESSION", help="session id or join code")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(func=cmd_purge)
+
+    p = sub.add_parser("facilitator-key",
+                       help="make a new facilitator key (needed to create sessions in the dashboard)")
+    p.add_argument("--set", metavar="KEY", default=None, help="use this key instead of a new random one")
+    p.set_defaults(func=cmd_facilitator_key)
 
     p = sub.add_parser("demo", help="load the demo session (idempotent)")
     p.set_defaults(func=cmd_demo)

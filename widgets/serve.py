@@ -213,6 +213,9 @@ def prepare_store(db_url: str | None, demo: bool, out: TextIO) -> str:
         raise ServeError(f"cannot open the store: {exc}") from None
     try:
         shown = getattr(store, "safe_url", None) or store.url
+        from .store.access import facilitator_key_note
+
+        print(facilitator_key_note(store, os.environ.get("PEERKIT_FACILITATOR_KEY")), file=out, flush=True)
         if store.list_sessions() or not demo:
             return shown
         session = store.load_demo()

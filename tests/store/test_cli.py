@@ -185,3 +185,37 @@ def test_installed_script_reports_errors_without_traceback(tmp_path: Path) -> No
     bad = subprocess.run([str(script), "--db", f"sqlite:///{locked_dir / 'x' / 'p.sqlite'}", "session", "list"],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and str(locked_dir / "x") in bad.stderr
+
+
+def test_facilitator_key_command(db_url: str, capsys) -> None:
+    code, out, err = run(capsys, "--db", db_url, "facilitator-key")
+    assert code == 0, err
+    key = re.search(r"New facilitator key \(the old one no longer works\): ([A-Z0-9-]{19})", out).group(1)
+    with Store(db_url) as store:
+        assert store.check_facilitator_key(key)
+    code, out, err = run(capsys, "--db", db_url, "facilitator-key", "--set", "our room key 42")
+    assert code == 0 and "is set" in out
+    with Store(db_url) as store:
+        assert not store.check_facilitator_key(key)
+        assert store.check_facilitator_key("OUR ROOM KEY 42")
+    code, _, err = run(capsys, "--db", db_url, "facilitator-key", "--set", "short")
+    assert code == 2 and "at least 8" in err
+
+
+def test_serve_prints_the_facilitator_key_once(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from peerkit.serve import prepare_store
+
+    monkeypatch.delenv("PEERKIT_FACILITATOR_KEY", raising=False)
+    first, second = io.StringIO(), io.StringIO()
+    prepare_store(db_url, False, first)
+    prepare_store(db_url, False, second)
+    key = re.search(r"keep it somewhere safe\): ([A-Z0-9-]{19})", first.getvalue()).group(1)
+    assert key not in second.getvalue() and "peerkit facilitator-key" in second.getvalue()
+    monkeypatch.setenv("PEERKIT_FACILITATOR_KEY", "configured-key-123")
+    third = io.StringIO()
+    prepare_store(db_url, False, third)
+    assert "PEERKIT_FACILITATOR_KEY" in third.getvalue()
+    with Store(db_url) as store:
+        assert store.check_facilitator_key("configured-key-123") and not store.check_facilitator_key(key)

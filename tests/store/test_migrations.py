@@ -185,3 +185,24 @@ def test_cli_db_current_and_upgrade(db_url: str, capsys) -> None:
     assert f"at revision {HEAD_REVISION} (current)" in capsys.readouterr().out
     assert main(["--db", db_url, "db", "current"]) == 0
     assert capsys.readouterr().out.strip() == f"{HEAD_REVISION} (current)"
+
+
+def test_first_release_participants_get_in_through_the_facilitator_after_the_upgrade(db_url: str) -> None:
+    """The identity revision adds devices, resume codes, stored lockouts and settings; people who
+    joined before it have neither, so they cannot be taken over by name, and their facilitator
+    lets their device in (or issues a resume code)."""
+    _write_first_release_store(db_url)
+    with Store(db_url) as store:
+        session = store.find_session("ABCDEF")
+        maria = next(p for p in store.participants(session.id) if p.display_name == "Maria")
+        with pytest.raises(StoreError, match="already uses the name"):
+            store.join_device(session.id, "maria", "supervisor")
+        with pytest.raises(StoreError, match="has no resume code yet"):
+            store.resume_with_code(session.id, "Maria", "AAAA-AAAA")
+        _, token = store.request_device(session.id, "Maria")
+        store.approve_device(session.id, store.pending_devices(session.id)[0].id)
+        assert store.resume_device(token).participant.id == maria.id
+        code = store.new_resume_code(maria.id)
+        assert store.resume_with_code(session.id, "Maria", code).participant.id == maria.id
+        assert store.current_answers(maria.id, "quiz") == {"q1": True, "q2": True}
+        assert store.has_facilitator_key() is False

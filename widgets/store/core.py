@@ -256,8 +256,10 @@ STATUS_COLUMNS = ["participant_id", "display_name", "role", "instrument_id", "oc
 
 # -- the store ------------------------------------------------------------------------------
 
+from .access import AccessMixin, RevisionConflict  # noqa: E402  (needs StoreError and the dataclasses above)
 
-class Store(LiveMixin):
+
+class Store(LiveMixin, AccessMixin):
     """All reads and writes of workshop data. One instance per process (kernel).
 
     ``url`` is a SQLAlchemy URL (default :func:`default_url`); ``busy_timeout`` is how
@@ -638,15 +640,17 @@ class Store(LiveMixin):
     def join(self, session_id: int, display_name: str, role: str) -> Participant:
         """Join an open session, or resume: the same name (trimmed, any case) is the same participant.
 
-        On resume the participant keeps the role they joined with.
+        On resume the participant keeps the role they joined with. This trusts the caller (the
+        command line, imports, tests): the participant app joins with :meth:`join_device`, which
+        never hands an existing name to another device.
         """
         name = self._check_name_role(display_name, role)
 
         def work(conn: Connection) -> Participant:
             session = self._get_session(conn, session_id)
             if session.status != "open":
-                raise StoreError(f"The session '{session.title}' ({session.join_code}) is closed; "
-                                 "ask the facilitator to open it")
+                raise StoreError(f"The session “{session.title}” ({session.join_code}) is closed; "
+                                 "ask the facilitator to open it.")
             return self._join(conn, session_id, name, role)
 
         return self._write_retrying(work)
@@ -655,7 +659,8 @@ class Store(LiveMixin):
         q = sa.select(*self._PARTICIPANT_COLS).where(participants.c.id == participant_id)
         row = conn.execute(q.with_for_update() if lock else q).first()
         if row is None:
-            raise StoreError(f"There is no participant with id {participant_id}")
+            raise StoreError(f"There is no participant with id {participant_id}. The facilitator may have "
+                             "removed this name or deleted the session.")
         return self._participant(row)
 
     def get_participant(self, participant_id: int) -> Participant:
@@ -783,7 +788,7 @@ class Store(LiveMixin):
 
     def _submit(self, conn: Connection, participant_id: int, instrument: Instrument,
                 clean: dict[str, Any], occasion: str, *, submitted_at: dt.datetime | None = None,
-                check_open: bool = True) -> Submission:
+                check_open: bool = True, base_revision: int | None = None) -> Submission:
         digest = answers_hash(clean)
         row = conn.execute(
             sa.select(participants.c.id, participants.c.session_id, sessions.c.status, sessions.c.title)
@@ -792,9 +797,10 @@ class Store(LiveMixin):
             .with_for_update(of=participants)  # PostgreSQL: one submitter per participant at a time
         ).first()
         if row is None:
-            raise StoreError(f"There is no participant with id {participant_id}")
+            raise StoreError(f"There is no participant with id {participant_id}. The facilitator may have "
+                             "removed this name or deleted the session.")
         if check_open and row.status != "open":
-            raise StoreError(f"The session '{row.title}' is closed; answers can no longer be submitted")
+            raise StoreError(f"The session “{row.title}” is closed, so answers can no longer be submitted.")
         if check_open:  # facilitator-led: only the open exercise takes answers (same transaction)
             self._check_live_submit(conn, row.session_id, instrument.id, occasion, instrument.title)
         current = conn.execute(
@@ -802,6 +808,9 @@ class Store(LiveMixin):
             .where(responses.c.participant_id == participant_id,
                    responses.c.instrument_id == instrument.id, responses.c.occasion == occasion)
             .order_by(responses.c.revision.desc()).limit(1)).first()
+        if (base_revision is not None and current is not None and current.revision > base_revision
+                and current.answers_hash != digest):
+            raise RevisionConflict(current.revision, current.submitted_at)
         conn.execute(drafts.delete().where(drafts.c.participant_id == participant_id,
                                            drafts.c.instrument_id == instrument.id,
                                            drafts.c.occasion == occasion))
@@ -816,19 +825,24 @@ class Store(LiveMixin):
         return Submission(new_id, revision, True, when)
 
     def submit(self, participant_id: int, instrument: Instrument, answers: Mapping[str, Any],
-               occasion: str = "") -> Submission:
+               occasion: str = "", *, base_revision: int | None = None) -> Submission:
         """Store the answers as a new revision (the latest is current) and clear the draft.
 
         ``ValueError`` names an unknown item, a value not on the scale, an unknown occasion, or
         an empty response. Answers identical to the current revision store nothing and return
         that revision with ``created=False`` (a double click saves once). A closed session
         refuses submissions with a :class:`StoreError`.
+
+        ``base_revision`` is the revision the answers were based on (0: none yet); when a newer
+        one was stored meanwhile (another tab or device), :class:`RevisionConflict` is raised
+        and nothing is saved, so a stale page never silently replaces newer answers.
         """
         self._check_occasion(instrument, occasion)
         clean = clean_answers(instrument, answers)
         if not clean:
             raise ValueError(f"{instrument.id}: nothing is answered yet, so there is nothing to submit")
-        return self._write_retrying(lambda conn: self._submit(conn, participant_id, instrument, clean, occasion))
+        return self._write_retrying(lambda conn: self._submit(conn, participant_id, instrument, clean, occasion,
+                                                              base_revision=base_revision))
 
     def _current_query(self, where: Sequence[Any]) -> sa.Select:
         """Current (latest) revisions matching ``where`` (conditions on ``responses``)."""
@@ -1021,6 +1035,7 @@ class Store(LiveMixin):
         members = sa.select(participants.c.id).where(participants.c.session_id == session_id)
         session_pairs = sa.select(pairs.c.id).where(pairs.c.session_id == session_id)
         conn.execute(notes.delete().where(notes.c.pair_id.in_(session_pairs)))
+        self._purge_access(conn, session_id)
         conn.execute(notes.update().where(notes.c.author_id.in_(members)).values(author_id=None))
         conn.execute(drafts.delete().where(drafts.c.participant_id.in_(members)))
         conn.execute(responses.delete().where(responses.c.participant_id.in_(members)))

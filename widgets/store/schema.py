@@ -16,12 +16,13 @@ __all__ = [
     "HEAD_REVISION", "LEGACY_VERSION", "JOIN_ALPHABET", "JOIN_CODE_LENGTH", "MAX_KEY_LENGTH", "MAX_NAME_LENGTH",
     "MAX_TITLE_LENGTH", "SESSION_KINDS", "STATUSES", "TABLES", "UTC", "UTCDateTime", "alembic_version", "drafts",
     "LIVE_MODES", "LIVE_PHASES", "live_state", "metadata", "notes", "pairs", "participants", "responses", "schema_version", "sessions",
+    "devices", "access_failures", "settings", "DEVICE_STATUSES", "RESUME_CODE_LENGTH",
 ]
 
 #: The newest Alembic revision in ``migrations/versions/``: a database stamped with it needs
 #: no upgrade. Kept here (not read from the migration scripts) so that opening a current
 #: database does not import Alembic; a test checks it is the scripts' head.
-HEAD_REVISION = "0002_live_state"
+HEAD_REVISION = "0003_identity"
 
 #: What the first release's ``schema_version`` table says for any database this code wrote or
 #: upgraded: higher than the 1 that release understands, so it refuses such a database with
@@ -39,6 +40,10 @@ MAX_NAME_LENGTH = 60
 MAX_TITLE_LENGTH = 200
 MAX_KEY_LENGTH = 120
 STATUSES = ("open", "closed")
+DEVICE_STATUSES = ("active", "pending")
+#: A participant's personal resume code: this many characters of :data:`JOIN_ALPHABET`,
+#: shown as two groups of four ("K7PX-3MQR") so that it does not look like a join code.
+RESUME_CODE_LENGTH = 8
 SESSION_KINDS = ("workshop", "self_study", "demo")
 
 # -- schema ---------------------------------------------------------------------------------
@@ -106,6 +111,8 @@ participants = sa.Table(
               sa.ForeignKey("pairs.id", ondelete="SET NULL", use_alter=True, name="fk_participants_pair_id"),
               nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # the personal resume code, salted and hashed (scrypt); NULL for people who joined before it existed
+    sa.Column("resume_hash", sa.String(200), nullable=True),
     sa.UniqueConstraint("session_id", "name_key"),
     sa.CheckConstraint("role IN ('supervisor', 'peer_specialist', 'other')", name="role"),
 )
@@ -185,10 +192,45 @@ live_state = sa.Table(
     sa.CheckConstraint("phase IN ('open', 'closed', 'revealed')", name="phase"),
 )
 
+#: Browsers a participant uses: the SHA-256 of each device's secret token (the token itself is
+#: only in that browser). ``pending`` devices wait for the facilitator's approval.
+devices = sa.Table(
+    "devices", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("participant_id", sa.Integer, sa.ForeignKey("participants.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("status", sa.String(10), nullable=False, server_default="active"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_seen", UTCDateTime, nullable=True),
+    sa.CheckConstraint("status IN ('active', 'pending')", name="status"),
+)
+sa.Index("ix_devices_participant_id", devices.c.participant_id)
+
+#: Wrong passcodes, resume codes and facilitator keys, counted per scope (e.g. ``s12:passcode``,
+#: ``s12:p34:resume``, ``facilitator-key``), so that a lockout holds across reloads, kernels
+#: and servers.
+access_failures = sa.Table(
+    "access_failures", metadata,
+    sa.Column("scope", sa.String(80), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", UTCDateTime, nullable=True),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: Kit-wide settings (the facilitator key's hash).
+settings = sa.Table(
+    "settings", metadata,
+    sa.Column("key", sa.String(80), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
 #: Every table peerkit writes (``alembic_version`` is Alembic's; ``schema_version`` is the
 #: first release's hand-kept version, still written so that a database stays readable by it
 #: until it is upgraded).
-TABLES = ("sessions", "participants", "pairs", "responses", "drafts", "notes", "schema_version", "live_state")
+TABLES = ("sessions", "participants", "pairs", "responses", "drafts", "notes", "schema_version", "live_state",
+          "devices", "access_failures", "settings")
 
 #: Alembic's own bookkeeping table, as Alembic creates it; declared here so that the current
 #: revision can be read (and a new database stamped) without importing Alembic.

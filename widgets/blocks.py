@@ -331,7 +331,7 @@ def pair_blocks(frame: pd.DataFrame | None, instrument: Instrument, a_name: str,
                             f"scale by at least one of you.", notes=items))
     if ins.discussion:
         qs = [(f"{k}. {q.text}", notes.get(NOTE_QUESTION + q.id, ""))
-              for k, q in enumerate(ins.discussion.questions, 1)]
+              for k, q in ins.discussion.numbered()]
         blocks.append(Block("pair-questions", ins.discussion.title or "Discussion", ins.discussion.intro or "",
                             notes=qs))
     return blocks

@@ -67,6 +67,7 @@ class Field:
     text: str
     ordered: bool = False
     number: str | None = None
+    numbered: bool = False  # an item or question: the source's number, if it prints one, is required
     lines: str | None = None  # other line ranges than the instrument's (an occasion's)
 
 
@@ -180,19 +181,22 @@ def fields(ins: Instrument) -> Iterator[Field]:
     """Every transcribed text of an instrument; items and their details are ``ordered``."""
     if ins.instructions:
         yield Field("instructions", ins.instructions)
+    if ins.source.credit:
+        yield Field("source.credit", ins.source.credit)
     scales = [("scale", ins.scale)] + [(f"sections.{s.id}.scale", s.scale) for s in ins.sections]
     for section in ins.sections:
         if section.instructions:
             yield Field(f"sections.{section.id}.instructions", section.instructions)
+        for k, col in enumerate(section.columns):
+            yield Field(f"sections.{section.id}.columns[{k}]", col)
+        if section.footnote:
+            yield Field(f"sections.{section.id}.footnote", section.footnote)
         for item in section.items:
-            yield Field(f"items.{item.id}.text", item.text, ordered=True, number=item.number)
+            if item.heading:
+                yield Field(f"items.{item.id}.heading", item.heading, ordered=True)
+            yield Field(f"items.{item.id}.text", item.text, ordered=True, number=item.number, numbered=True)
             for k, d in enumerate(item.details):
                 yield Field(f"items.{item.id}.details[{k}]", d, ordered=True)
-            for k, group in enumerate(item.columns):
-                if group.heading:
-                    yield Field(f"items.{item.id}.columns[{k}].heading", group.heading)
-                for j, entry in enumerate(group.entries):
-                    yield Field(f"items.{item.id}.columns[{k}].entries[{j}]", entry)
             if item.explanation:
                 yield Field(f"items.{item.id}.explanation", item.explanation)
             if item.scale:
@@ -218,7 +222,7 @@ def fields(ins: Instrument) -> Iterator[Field]:
         if ins.discussion.intro:
             yield Field("discussion.intro", ins.discussion.intro)
         for q in ins.discussion.questions:
-            yield Field(f"discussion.{q.id}", q.text)
+            yield Field(f"discussion.{q.id}", q.text, number=q.number, numbered=True)
     for occ in ins.occasions:
         if occ.instructions:
             yield Field(f"occasions.{occ.id}.instructions", occ.instructions, lines=occ.lines)
@@ -253,6 +257,7 @@ def _hyphens(src: SourceText, start: int, end: int, para: str, vocab: frozenset[
     return None
 
 
+_LIST_NUMBER = re.compile(r"(?:^|[^\w,.()\x00-])(\d{1,2})[.)]$")
 _SPACED_HYPHEN = re.compile(r"\w+- \w+")
 
 
@@ -267,6 +272,7 @@ def check(ins: Instrument, seeds_dir: Path) -> list[Mismatch]:
     out: list[Mismatch] = [Mismatch("source.interleaved", p.split(": ", 1)[1], "not in the source")
                            for p in main.problems]
     cursor = 0  # the ordered fields: each starts after the previous one ended
+    covered: set[int] = set()
     for f in fields(ins):
         src = main
         if f.lines:
@@ -293,6 +299,12 @@ def check(ins: Instrument, seeds_dir: Path) -> list[Mismatch]:
                 out.append(Mismatch(f.path, para.strip(),
                                     f"the source does not number it {f.number!r} (line {src.line_at(m.start())})"))
                 break
+            if f.numbered and not f.number and k == 0:
+                label = _LIST_NUMBER.search(src.chars[max(0, m.start() - 5):m.start()])
+                if label:
+                    out.append(Mismatch(f.path, para.strip(), f"the source numbers it {label.group(1)!r} "
+                                        f"(line {src.line_at(m.start())}): set 'number'"))
+                    break
             problem = _hyphens(src, m.start(), m.end(), para, vocab)
             if problem is None:
                 for spaced in _SPACED_HYPHEN.findall(para):
@@ -302,7 +314,30 @@ def check(ins: Instrument, seeds_dir: Path) -> list[Mismatch]:
             if problem:
                 out.append(Mismatch(f.path, para.strip(), problem))
                 break
+            if src is main:
+                covered.update(main.line_of[m.start():m.end()])
             start = m.end() if f.ordered else start
             if f.ordered:
                 cursor = m.end()
+    if not out:
+        out += _range_problems(ins, main, covered)
+    return out
+
+
+def _range_problems(ins: Instrument, main: SourceText, covered: set[int]) -> list[Mismatch]:
+    """Each range of ``source.lines`` ends on the last line holding the exercise's text (a range
+    may start with the exercise's heading); a repeated administration's range (an occasion's
+    ``lines``) may hold the same text again."""
+    out = []
+    kept = sorted(set(main.line_of))
+    repeats = {r for o in ins.occasions if o.lines for r in parse_ranges(o.lines)}
+    for a, b in parse_ranges(ins.source.lines):
+        inside = [n for n in kept if a <= n <= b]
+        used = [n for n in inside if n in covered]
+        if not used:
+            if (a, b) not in repeats:
+                out.append(Mismatch("source.lines", f"{a}-{b}", "no text of the exercise is in this range"))
+        elif inside[-1] != used[-1]:
+            out.append(Mismatch("source.lines", f"{a}-{b}",
+                                f"the exercise's text ends at line {used[-1]}, not at {inside[-1]}"))
     return out

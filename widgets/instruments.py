@@ -20,7 +20,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 __all__ = [
     "Band",
-    "ColumnGroup",
     "Discussion",
     "GAP",
     "MULTI_SEP",
@@ -179,14 +178,6 @@ class Scale(_Model):
         return self.option(value) is not None
 
 
-class ColumnGroup(_Model):
-    """A column of a source table printed under an item (e.g. a competency's "Related
-    Knowledge*"): shown as text under the item, never answered."""
-
-    heading: str | None = None
-    entries: tuple[str, ...] = Field(min_length=1)
-
-
 class Item(_Model):
     id: Id
     text: Text
@@ -195,7 +186,9 @@ class Item(_Model):
     answer: Value | None = None
     explanation: str | None = None
     details: tuple[str, ...] = ()
-    columns: tuple[ColumnGroup, ...] = ()
+    heading: str | None = Field(default=None, description=(
+        "text the source prints before this item and the ones after it, e.g. a table row's "
+        "'Related Knowledge*' above its skills: shown above the item, never answered"))
 
 
 class Section(_Model):
@@ -206,6 +199,8 @@ class Section(_Model):
     items: tuple[Item, ...] = Field(min_length=1)
     footnote: str | None = Field(default=None, description="the source's note under the section "
                                                             "(e.g. a table's '* A partial list')")
+    columns: tuple[str, ...] = Field(default=(), description=(
+        "the column headings of the source table the section comes from (area, row heading, items)"))
 
 
 class Band(_Model):
@@ -281,6 +276,7 @@ class Source(_Model):
     furniture: tuple[str, ...] = Field(default=(), description=(
         "page furniture of the source (running headers, footers) that may stand between the "
         "exercise's words; page numbers are always furniture"))
+    credit: str | None = Field(default=None, description="the source's credit line for the exercise")
     interleaved: tuple[Interleaved, ...] = Field(default=(), description=(
         "words of another column on a line of the exercise, removed by the source check (the "
         "words must be on that line, exactly)"))
@@ -297,12 +293,17 @@ class Guidance(_Model):
 class Question(_Model):
     id: Id
     text: Text
+    number: str | None = Field(default=None, description="the source's label for the question or step ('3')")
 
 
 class Discussion(_Model):
     title: str | None = None
     intro: str | None = None
     questions: tuple[Question, ...] = Field(min_length=1)
+
+    def numbered(self) -> list[tuple[str, Question]]:
+        """(label, question): the source's number where it gives one, else 1, 2, ..."""
+        return [(q.number or str(k), q) for k, q in enumerate(self.questions, 1)]
 
 
 class Occasion(_Model):

@@ -123,6 +123,7 @@ def _md(text: str | None) -> str:
 
 
 _LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
+_NUMBERED = re.compile(r"^(\s*)(\d+)([.)])(\s)", re.M)
 
 
 def _block(text: str | None) -> str:
@@ -132,7 +133,8 @@ def _block(text: str | None) -> str:
     line into one line break), while Markdown would run such lines together: each break becomes
     a paragraph break, except before a list item, so lists stay lists.
     """
-    lines = (text or "").strip().split("\n")
+    # the source's own numbers stay as printed ("1." then "3."): Markdown would renumber a list
+    lines = _NUMBERED.sub(r"\1\2\\\3\4", (text or "").strip()).split("\n")
     out = lines[:1]
     for prev, line in zip(lines, lines[1:]):
         tight = not prev.strip() or not line.strip() or _LIST_LINE.match(line)
@@ -213,18 +215,25 @@ def prompts_markdown(instrument: Instrument | str, occasion: str | None = None,
     directions = (occ.instructions if occ and occ.instructions else None) or ins.instructions
     if directions:
         out += [_block(directions), ""]
+    if ins.kit_note:
+        out += [f"**Note from this kit (not in the source):** {_md(ins.kit_note)}", ""]
+    if ins.source.credit:
+        out += [f"*{_md(ins.source.credit)}*", ""]
     if items:
         for section in ins.sections:
             if section.title:
                 out += [f"**{_md(section.title)}**", ""]
             if section.instructions:
                 out += [_block(section.instructions), ""]
-            for n, item in enumerate(section.items, 1):
-                num = _md(item.number) if item.number else str(n)
-                out.append(f"{num}. {_md(item.text)}" if not item.number else f"- **{num}** {_md(item.text)}")
+            for item in section.items:
+                if item.heading:
+                    out.append(f"- *{_md(item.heading)}*")
+                out.append(f"- **{_md(item.number)}** {_md(item.text)}" if item.number else f"- {_md(item.text)}")
                 for d in item.details:
                     out.append(f"    - {_md(d)}")
             out.append("")
+            if section.footnote:
+                out += [_block(section.footnote), ""]
     elif len(ins.sections) > 1 or ins.sections[0].title:
         out += ["Sections: " + "; ".join(
             f"{_md(s.title or s.id)} ({len(s.items)})" for s in ins.sections), ""]
@@ -233,7 +242,7 @@ def prompts_markdown(instrument: Instrument | str, occasion: str | None = None,
         out += [f"**{_md(d.title or 'Discussion')}**", ""]
         if d.intro:
             out += [_block(d.intro), ""]
-        out += [f"{n}. {_md(q.text)}" for n, q in enumerate(d.questions, 1)] + [""]
+        out += [f"{_md(n)}\\. {_md(q.text)}  " for n, q in d.numbered()] + [""]
     for g in ins.guidance:
         out += [f"**{_md(g.title)}**", ""]
         if g.text:

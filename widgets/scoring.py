@@ -17,6 +17,7 @@ __all__ = [
     "Score",
     "SectionScore",
     "clean_answers",
+    "key_points",
     "is_answered",
     "score",
     "unanswered",
@@ -63,6 +64,22 @@ class ItemResult:
     value: Value | None
     correct: bool | None = None
     expected: Value | None = None
+    points: int | None = None  # key method: options judged as the key does (1 for a single answer)
+    max_points: int | None = None
+
+
+def key_points(instrument: Instrument, item: Item, value: Any) -> tuple[int, int]:
+    """(points, possible) for one keyed answer. A single answer is one point; a ``multi`` answer
+    earns a point for every option ticked or left as the key has it, so a partly right answer
+    scores in part (an unanswered item scores 0)."""
+    scale = instrument.scale_for(item)
+    if scale.kind != "multi":
+        return (1 if is_answered(value) and value == item.answer and type(value) is type(item.answer)
+                else 0), 1
+    if not is_answered(value):
+        return 0, len(scale.options)
+    given, key = set(scale.chosen(value)), set(scale.chosen(item.answer))
+    return sum(1 for o in scale.options if (o.value in given) == (o.value in key)), len(scale.options)
 
 
 @dataclass(frozen=True)
@@ -76,6 +93,8 @@ class SectionScore:
     mean: float | None = None  # sum method, over answered items
     correct: int | None = None  # key method
     tally: dict[str, int] = field(default_factory=dict)
+    points: int | None = None  # key method: per option for multi-select items (see key_points)
+    max_points: int | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +111,8 @@ class Score:
     mean: float | None = None
     correct: int | None = None
     tally: dict[str, int] = field(default_factory=dict)
+    points: int | None = None
+    max_points: int | None = None
     sections: tuple[SectionScore, ...] = ()
     items: tuple[ItemResult, ...] = ()
     strengths: tuple[tuple[str, Value], ...] = ()
@@ -120,6 +141,8 @@ def _section_score(ins: Instrument, sec_items: tuple[Item, ...], answers: Mappin
         kw["mean"] = (sum(nums) / len(nums)) if nums else None
     elif method == "key":
         kw["correct"] = sum(1 for i in sec_items if i.id in vals and vals[i.id] == i.answer)
+        pts = [key_points(ins, i, vals.get(i.id)) for i in sec_items]
+        kw["points"], kw["max_points"] = sum(p for p, _ in pts), sum(m for _, m in pts)
     elif method == "tally":
         tally: dict[str, int] = {}
         for item in sec_items:
@@ -138,7 +161,8 @@ def score(instrument: Instrument, answers: Mapping[str, Any]) -> Score:
     - sum: total and mean over answered items, per section; strengths and needs are the
       highest- and lowest-rated items;
     - tally: how many items got each option;
-    - key: how many answers match the key, with each item's result;
+    - key: how many answers match the key, with each item's result; ``points`` count a
+      multi-select answer per option (see :func:`key_points`), other answers one point each;
     - none: only what was answered.
     """
     ins = instrument
@@ -170,7 +194,8 @@ def score(instrument: Instrument, answers: Mapping[str, Any]) -> Score:
         value = float(whole.correct or 0)
         items = tuple(
             ItemResult(i.id, answers.get(i.id),
-                       (answers[i.id] == i.answer) if i.id in answers else None, i.answer)
+                       (answers[i.id] == i.answer) if i.id in answers else None, i.answer,
+                       *key_points(ins, i, answers.get(i.id)))
             for i in ins.items
         )
     band = ins.scoring.band_for(value) if value is not None and ins.scoring.bands else None
@@ -190,6 +215,8 @@ def score(instrument: Instrument, answers: Mapping[str, Any]) -> Score:
         mean=whole.mean,
         correct=whole.correct,
         tally=whole.tally,
+        points=whole.points,
+        max_points=whole.max_points,
         sections=sections if (ins.scoring.by_section or method in ("sum", "tally")) else (),
         items=items,
         strengths=strengths,

@@ -33,12 +33,12 @@ the rest of the item.
 """
 
 
-def _instrument(items: list[dict], instructions: str = "Take this short quiz.") -> str:
+def _instrument(items: list[dict], instructions: str = "Take this short quiz.", lines: str = "1-14") -> str:
     import yaml
 
     return yaml.safe_dump({
         "id": "planted", "version": 1, "title": "A planted quiz",
-        "source": {"document": "doc.txt", "title": "Test document", "lines": "1-16", "skip": "6",
+        "source": {"document": "doc.txt", "title": "Test document", "lines": lines, "skip": "6",
                    "furniture": ["Running Header Of The Handbook"],
                    "interleaved": [{"line": 10, "text": "OTHER COLUMN WORDS"}]},
         "completed_by": "anyone", "instructions": instructions,
@@ -127,16 +127,25 @@ def test_line_end_hyphens_are_judged_by_the_sources_words(seeds: Path) -> None:
 
 
 def test_text_outside_the_exercise_lines_is_not_found(seeds: Path) -> None:
-    text = _instrument(GOOD).replace("lines: 1-16", "lines: 5-16")
+    text = _instrument(GOOD).replace("lines: 1-14", "lines: 5-14")
     found = [str(m) for m in check(parse_instrument(text), seeds)]
-    assert found and found[0].startswith("instructions: not found in the source (lines 5-16)")
+    assert found and found[0].startswith("instructions: not found in the source (lines 5-14)")
+
+
+def test_a_range_must_end_where_the_exercise_ends(seeds: Path) -> None:
+    found = _check_lines(seeds, GOOD, "1-16")
+    assert found == ["source.lines: the exercise's text ends at line 14, not at 16: '1-16'"]
+
+
+def _check_lines(seeds: Path, items: list[dict], lines: str) -> list[str]:
+    return [str(m) for m in check(parse_instrument(_instrument(items, lines=lines)), seeds)]
 
 
 def test_a_gap_in_the_source_is_marked_not_joined(seeds: Path) -> None:
     item = {"id": "q4", "number": "4", "text": f"The words of this item are missing in the source: see {GAP} "
                                                "the rest of the item."}
-    assert _check(seeds, [*GOOD, item]) == []
-    assert len(_check(seeds, [*GOOD, dict(item, text=item["text"].replace("see", "look at"))])) == 1
+    assert _check_lines(seeds, [*GOOD, item], "1-16") == []
+    assert len(_check_lines(seeds, [*GOOD, dict(item, text=item["text"].replace("see", "look at"))], "1-16")) == 1
 
 
 # -- slips planted into the kit's own files, checked against the real sources ----------------

@@ -178,3 +178,35 @@ def test_checklist_counts_per_section():
     result = score(ins, {"c1": True, "c2": False, "c3": True, "c4": False})
     assert [s.count for s in result.sections] == [2, 0]
     assert result.count == 2 and result.complete
+
+
+def test_multi_select_why_is_scored_per_category():
+    from peerkit.instruments import load_all
+
+    ins = load_all()["peer-role-sorting"]
+    reading = ins.item("why-reading-files")  # the handbook names all three categories
+    assert ins.scale_for(reading).kind == "multi"
+    assert reading.answer == "busy-work+agenda+power-imbalance"
+    rides = ins.item("why-giving-rides")  # busy work only
+    answers = {"why-reading-files": "busy-work+agenda", "why-giving-rides": "busy-work"}
+    sc = score(ins, answers)
+    why = next(s for s in sc.sections if s.section_id == "why")
+    # reading files: 2 of 3 categories as in the key; rides: 3 of 3; the rest unanswered
+    assert why.points == 5 and why.max_points == 3 * len(ins.section_of(rides.id).items)
+    assert why.correct == 1
+    partly = next(r for r in sc.items if r.item_id == "why-reading-files")
+    assert (partly.correct, partly.points, partly.max_points) == (False, 2, 3)
+
+
+def test_multi_answers_are_validated_and_stored_in_the_scales_order():
+    from peerkit.instruments import load_all
+
+    ins = load_all()["peer-role-sorting"]
+    scale = ins.scale_for("why-filing")
+    assert scale.join(["power-imbalance", "busy-work"]) == "busy-work+power-imbalance"
+    assert scale.accepts("busy-work+power-imbalance")
+    assert not scale.accepts("power-imbalance+busy-work")  # not canonical
+    assert not scale.accepts("busy-work+nonsense")
+    assert scale.answer_label("busy-work+agenda") == "Busy Work + Agenda"
+    with pytest.raises(ValueError):
+        score(ins, {"why-filing": "agenda+agenda"})

@@ -185,3 +185,26 @@ scoring: {method: none}
     form.submit_button.click()
     assert backend.current_answers() == {"a": True, "b": "x", "c": True, "d": "My answer to d"}
     assert "Not correct" in form.results.value and "✘" in form.results.value
+
+
+def test_multi_select_control_ticks_and_reports_the_joined_answer():
+    from peerkit.forms.controls import MultiControl
+    from peerkit.instruments import load_all
+
+    ins = load_all()["peer-role-sorting"]
+    item = ins.item("why-answering-phones")
+    seen = []
+    ctl = MultiControl(ins, item, "14", lambda i, v: seen.append((i, v)))
+    boxes = ctl.input.boxes
+    assert [b.description for b in boxes] == ["Busy Work", "Agenda", "Power Imbalance"]
+    boxes[2].value = True
+    boxes[0].value = True
+    assert ctl.value == "busy-work+power-imbalance"
+    assert seen[-1] == ("why-answering-phones", "busy-work+power-imbalance")
+    boxes[0].value = boxes[2].value = False
+    assert ctl.value is None  # nothing ticked: unanswered
+    ctl.value = "agenda"  # loading a saved answer ticks the box without reporting a change
+    assert [b.value for b in boxes] == [False, True, False]
+    n = len(seen)
+    ctl.disabled = True
+    assert all(b.disabled for b in boxes) and len(seen) == n

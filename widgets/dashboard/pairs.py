@@ -174,7 +174,7 @@ class PairView(widgets.VBox):
             if ins.discussion.intro:
                 head += f"<p>{esc(ins.discussion.intro)}</p>"
             out.append(widgets.HTML(head))
-            for k, q in enumerate(ins.discussion.questions, 1):
+            for k, q in ins.discussion.numbered():
                 out.extend(self._note_box(ins.id, note_key(QUESTION, q.id, occ), f"<strong>{k}.</strong> {esc(q.text)}",
                                           f"Answer {k}", notes, CSS_CLASSES["question_note"]))
         if len(actions) or ins.discussion:

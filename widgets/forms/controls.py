@@ -8,6 +8,7 @@ sia               ToggleButtons S / I / A, the definitions as tooltips
                   (and as a legend at the top of the section)
 frequency         RadioButtons "5 = Always" ... "1 = rarely or Never"
 choice            RadioButtons "a) ..." (the answer key stays hidden)
+multi             one Checkbox per option (any number; the key stays hidden)
 checklist         Checkbox whose label is the item
 text              Textarea (synced when the field loses focus)
 ================  ====================================================
@@ -22,6 +23,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import ipywidgets as widgets
+import traitlets
 from ipywidgets.widgets.widget_bool import CheckboxStyle
 from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
@@ -35,6 +37,7 @@ __all__ = [
     "ChoiceControl",
     "FrequencyControl",
     "ItemControl",
+    "MultiControl",
     "SIAControl",
     "TextControl",
     "TrueFalseControl",
@@ -240,6 +243,64 @@ class ChecklistControl(ItemControl):
         return value is True
 
 
+class _MultiBox(widgets.VBox):
+    """The checkboxes of one multi-select item; ``value`` is the stored answer
+    ("busy-work+agenda") or None while nothing is ticked."""
+
+    value = traitlets.Unicode(None, allow_none=True)
+    disabled = traitlets.Bool(False)
+    description = traitlets.Unicode("")  # the item's number and text (the group's name)
+
+    def __init__(self, scale: Scale, name: str, shared: Shared):
+        self.scale = scale
+        self.boxes = [widgets.Checkbox(value=False, description=o.label, indent=False,
+                                       tooltip=f"{o.label}: {o.description}" if o.description else o.label,
+                                       layout=shared.full(), style=shared.style(CheckboxStyle))
+                      for o in scale.options]
+        super().__init__(children=self.boxes, layout=shared.full())
+        self.description = name
+        self.add_class("peerkit-multi")
+        self._syncing = False
+        for box in self.boxes:
+            box.observe(self._ticked, names="value")
+
+    def _ticked(self, _change: dict) -> None:
+        if self._syncing:
+            return
+        joined = self.scale.join(o.value for o, b in zip(self.scale.options, self.boxes) if b.value)
+        self.value = joined or None
+
+    @traitlets.observe("value")
+    def _show(self, change: dict) -> None:
+        chosen = set(self.scale.chosen(change["new"]))
+        self._syncing = True
+        try:
+            for o, b in zip(self.scale.options, self.boxes):
+                b.value = o.value in chosen
+        finally:
+            self._syncing = False
+
+    @traitlets.observe("disabled")
+    def _disable(self, change: dict) -> None:
+        for b in self.boxes:
+            b.disabled = change["new"]
+
+
+class MultiControl(ItemControl):
+    """One checkbox per option: tick every one that applies (the answer key stays hidden)."""
+
+    kind = "multi"
+
+    def _make_input(self) -> widgets.DOMWidget:
+        return _MultiBox(self.scale, self.accessible_name, self.shared)
+
+    def _from_widget(self, raw: Any) -> Any:
+        return raw or None
+
+    def _to_widget(self, value: Any) -> Any:
+        return value if isinstance(value, str) and value else None
+
+
 class TextControl(ItemControl):
     """A multi-line text box; the answer is sent when the box loses focus."""
 
@@ -269,6 +330,7 @@ CONTROL_CLASSES: dict[str, type[ItemControl]] = {
     "sia": SIAControl,
     "frequency": FrequencyControl,
     "choice": ChoiceControl,
+    "multi": MultiControl,
     "checklist": ChecklistControl,
     "text": TextControl,
 }

@@ -25,9 +25,17 @@ log = logging.getLogger(__name__)
 SUBMIT_LABEL = "Submit answers"
 
 
+def kit_note_html(instrument: Any) -> str:
+    """What the kit adds to the source (a derived format or key, what a tick means), labelled so."""
+    if not getattr(instrument, "kit_note", None):
+        return ""
+    return ('<div class="peerkit-kit-note" role="note"><p><strong>Note from this kit (not in the '
+            f"source):</strong> {esc(' '.join(instrument.kit_note.split()))}</p></div>")
+
+
 def scale_legend(scale: Scale) -> str:
     """HTML key for a scale: S / I / A with their definitions, "5 = Always" ..., else ''."""
-    if scale.kind not in ("sia", "frequency", "true_false", "choice"):
+    if scale.kind not in ("sia", "frequency", "true_false", "choice", "multi"):
         return ""
     has_desc = any(o.description for o in scale.options)
     if scale.kind == "frequency":
@@ -119,7 +127,7 @@ class InstrumentForm(widgets.VBox):
         occ = self.occasion
         if occ is not None:
             out += f"<p><strong>{esc(occ.label)}</strong></p>{paragraphs(occ.instructions)}"
-        return out
+        return out + kit_note_html(self.instrument)
 
     def _progress_label(self) -> widgets.HTML:
         w = widgets.HTML(value="", layout=widgets.Layout(width="100%"))
@@ -132,6 +140,9 @@ class InstrumentForm(widgets.VBox):
         if section.title and (len(self.instrument.sections) > 1 or section.title != self.instrument.title):
             head += f"<h3>{esc(section.title)}</h3>"
         head += paragraphs(section.instructions)
+        if section.columns:
+            head += ('<p class="peerkit-columns">The source\'s table: '
+                     + " → ".join(f"<strong>{esc(c)}</strong>" for c in section.columns) + "</p>")
         legends: list[str] = []
         for item in section.items:
             legend = scale_legend(self.instrument.scale_for(item))
@@ -141,10 +152,16 @@ class InstrumentForm(widgets.VBox):
         if head:
             children.append(widgets.HTML(head, layout=widgets.Layout(width="100%")))
         for item in section.items:
+            if item.heading:
+                children.append(widgets.HTML(f'<h4 class="peerkit-row-heading">{esc(item.heading)}</h4>',
+                                             layout=widgets.Layout(width="100%")))
             ctl = make_control(self.instrument, item, self.numbers[item.id], self._control_changed,
                                self._shared)
             self.controls[item.id] = ctl
             children.append(ctl)
+        if section.footnote:
+            children.append(widgets.HTML(f'<p class="peerkit-footnote">{esc(section.footnote)}</p>',
+                                         layout=widgets.Layout(width="100%")))
         box = widgets.VBox(children, layout=widgets.Layout(width="100%", margin="0 0 10px 0"))
         box.add_class("peerkit-section")
         box.add_class(f"peerkit-section-{section.id}")

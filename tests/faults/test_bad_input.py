@@ -407,7 +407,8 @@ def _csv_rows(path: Path) -> list[list[str]]:
 def _write_rows(rows: list[list[str]], encoding: str = "utf-8") -> bytes:
     buf = io.StringIO(newline="")
     csv.writer(buf).writerows(rows)
-    return buf.getvalue().encode(encoding)
+    # item_text may hold characters latin-1 lacks (’): replaced, the é of "José" still makes it latin-1
+    return buf.getvalue().encode(encoding, errors="replace")
 
 
 def _drop_column(rows, name):

@@ -135,5 +135,7 @@ def test_directions_keep_their_paragraphs_and_lists_in_markdown():
 
     text = "First paragraph.\nSecond paragraph.\n\n1. Step one\n2. Step two:\n   - S - strong\n   - A - absent\nAfter."
     assert _block(text) == (
-        "First paragraph.\n\nSecond paragraph.\n\n1. Step one\n2. Step two:\n   - S - strong\n   - A - absent\n\nAfter."
+        "First paragraph.\n\nSecond paragraph.\n\n1\\. Step one\n\n2\\. Step two:\n   - S - strong\n   - A - absent\n\nAfter."
     )
+    # the source's own numbers stay as printed (Markdown would renumber "3." then "5." as 3, 4)
+    assert _block("3. Third\n5. Fifth") == "3\\. Third\n\n5\\. Fifth"

@@ -1,4 +1,10 @@
-"""The participant app: join (or self-study), pick an exercise (and occasion), fill in the form."""
+"""The participant app: join (or self-study), pick an exercise (and occasion), fill in the form.
+
+In a facilitator-led session (:mod:`peerkit.live`) there is no list to pick from: the app
+follows the facilitator (:class:`~peerkit.forms.follow.LiveFollower`), showing a waiting
+screen or the exercise they opened, that answering is closed, and the key after the reveal;
+drafts of other exercises stay (their forms are kept, hidden, with anything typed in them).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ import ipywidgets as widgets
 from ..instruments import Instrument, InstrumentError, data_dir, instrument_files, load_instrument, sorted_by_source
 from .backend import StoreBackend
 from .common import esc, message_html, save_errors, style_widgets
+from .follow import DEFAULT_INTERVAL, WAITING_TEXT, LiveFollower
 from .form import InstrumentForm
 from .join import JoinPanel, role_label
 
@@ -52,8 +59,13 @@ class ParticipantApp(widgets.VBox):
 
     def __init__(self, store: Any, instruments: Mapping[str, Instrument] | None = None, *,
                  allow_partial: bool = True, exercise: str | None = None, occasion: str | None = None,
-                 self_study: bool = False):
+                 self_study: bool = False, follow_interval: float = DEFAULT_INTERVAL):
         self.store = store
+        self.follow_interval = follow_interval
+        self.follower: LiveFollower | None = None
+        self.live: Any = None  # the session's LiveState while following
+        self.following = False
+        self._offered: set[tuple[str, str]] = set()
         self.instruments = dict(instruments) if instruments is not None else available_instruments()
         self.allow_partial = allow_partial
         self.preselect = exercise
@@ -86,6 +98,9 @@ class ParticipantApp(widgets.VBox):
         self.occasion.add_class("peerkit-occasion")
         self.occasion.observe(self._occasion_changed, names="value")
         self.hint = widgets.HTML(layout=widgets.Layout(width="100%"))
+        # what the facilitator has opened, closed or revealed: a polite live region
+        self.live_banner = widgets.HTML(layout=widgets.Layout(width="100%", display="none"))
+        self.live_banner.add_class("peerkit-live")
         self.form_area = widgets.VBox(layout=widgets.Layout(width="100%"))
         # the pair's own comparison: only this participant's pair is ever read
         self.compare_button = widgets.ToggleButton(
@@ -101,7 +116,7 @@ class ParticipantApp(widgets.VBox):
         self.work_area = widgets.VBox(
             [widgets.HBox([self.signed_in, self.compare_button, self.leave_button],
                           layout=widgets.Layout(width="100%", flex_flow="row wrap", align_items="center")),
-             self.compare_status, self.compare_area,
+             self.compare_status, self.compare_area, self.live_banner,
              self.exercise, self.occasion, self.hint, self.form_area],
             layout=widgets.Layout(width="100%", display="none"))
         super().__init__([*style_widgets(), self.join_panel, self.work_area],
@@ -130,7 +145,8 @@ class ParticipantApp(widgets.VBox):
         self.exercise.value = None
         self.exercise.observe(self._exercise_changed, names="value")
         self.hint.value = "<p>Choose an exercise above to begin.</p>"
-        if self.preselect in self.instruments:
+        self._follow(session)
+        if self.preselect in self.instruments and not self.following:
             self.exercise.value = self.preselect
             ins = self.instruments[self.preselect]
             if self.preselect_occasion and self.preselect_occasion in [o.id for o in ins.occasions]:
@@ -166,12 +182,14 @@ class ParticipantApp(widgets.VBox):
         from ..dashboard import pair_view  # lazy: pandas and matplotlib load only when comparing
 
         self.pair_panel = pair_view(self.store, self.participant, instruments=self.instruments)
+        self._pick_current_in_pair_view()
         self.compare_status.value = message_html(
             "info", f"Comparing with {partner.display_name}. Only the two of you and the "
                     "facilitator see these answers.")
         self.compare_area.children = (self.pair_panel,)
 
     def leave(self) -> None:
+        self._stop_following()
         self._close_compare()
         self.session = self.participant = None
         self.forms.clear()
@@ -185,6 +203,8 @@ class ParticipantApp(widgets.VBox):
 
     # -- choosing ----------------------------------------------------------------
     def _exercise_changed(self, change: dict) -> None:
+        if self.following:  # the facilitator chooses
+            return
         ins = self.instruments.get(change["new"]) if change["new"] else None
         self.occasion.unobserve(self._occasion_changed, names="value")
         if ins is None or not ins.occasions:
@@ -222,13 +242,145 @@ class ParticipantApp(widgets.VBox):
         key = (ins.id, occasion)
         form = self.forms.get(key)
         if form is None:
-            backend = StoreBackend(self.store, self.participant.id, ins, occasion)
-            form = InstrumentForm(ins, backend, occasion=occasion, allow_partial=self.allow_partial,
-                                  include_style=False)
-            self.forms[key] = form
+            form = self._make_form(ins, occasion)
         self.form = form
         self.hint.value = ""
+        form.layout.display = None
+        form.set_key_visible(True)
         self.form_area.children = (form,)
+
+    def _make_form(self, ins: Instrument, occasion: str) -> InstrumentForm:
+        backend = StoreBackend(self.store, self.participant.id, ins, occasion)
+        form = InstrumentForm(ins, backend, occasion=occasion, allow_partial=self.allow_partial,
+                              include_style=False)
+        self.forms[(ins.id, occasion)] = form
+        return form
+
+    # -- following a facilitator-led session ----------------------------------------
+    def _follow(self, session: Any) -> None:
+        """Follow the session's live state (not in self-study, nor on a page made for one exercise)."""
+        self._stop_following()
+        alone = getattr(session, "kind", "workshop") == "self_study"
+        if alone or self.preselect is not None or not hasattr(self.store, "live_version"):
+            return
+        self.follower = LiveFollower(self.store, session.id, self._apply_live, on_tick=self._offer_pair,
+                                     interval=self.follow_interval, on_error=self._follow_error)
+        try:
+            self.follower.check()
+        except save_errors() as exc:
+            self.hint.value = message_html("error", f"Could not read what your facilitator has opened: {exc}")
+        self.follower.start()
+
+    def _stop_following(self) -> None:
+        if self.follower is not None:
+            self.follower.stop()
+        self.follower = None
+        self.live = None
+        self.following = False
+        self._offered.clear()
+        self.live_banner.value = ""
+        self.live_banner.layout.display = "none"
+        self.exercise.layout.display = None
+        self.compare_button.button_style = ""
+
+    def _follow_error(self, exc: BaseException | None) -> None:
+        self.hint.value = "" if exc is None else message_html(
+            "warn", "Lost contact with the session for a moment; trying again. Your answers are kept.")
+
+    def _banner(self, html: str) -> None:
+        if self.live_banner.value != html:  # a live region: only real changes are announced
+            self.live_banner.value = html
+        self.live_banner.layout.display = None if html else "none"
+
+    def _apply_live(self, state: Any) -> None:
+        """Show what the facilitator has opened (called when the live state changed)."""
+        self.live = state
+        if not state.facilitator_led:
+            if self.following:  # the facilitator handed over: the list comes back
+                self.following = False
+                self.exercise.layout.display = None
+                self._banner(message_html("info", "Your facilitator has switched to self-paced work: "
+                                                  "choose any exercise from the list."))
+                self._exercise_changed({"new": self.exercise.value})
+            return
+        self.following = True
+        self.exercise.layout.display = "none"
+        self.occasion.layout.display = "none"
+        self.hint.value = ""
+        ins = self.instruments.get(state.instrument_id) if state.instrument_id else None
+        if ins is None:
+            self._show_live_form(None)
+            if state.instrument_id:
+                self._banner(message_html("error", f"Your facilitator opened an exercise this kit does not have "
+                                                   f"({state.instrument_id}). Please tell them."))
+            else:
+                self._banner(
+                    '<div class="peerkit-live-waiting" role="status" aria-live="polite">'
+                    '<h2>Waiting for your facilitator</h2>'
+                    f"<p>{esc(WAITING_TEXT)} It will appear here by itself: there is no need to reload "
+                    "the page.</p></div>")
+            return
+        form = self._show_live_form(ins, state.occasion)
+        form.set_key_visible(state.key_visible(ins.id, state.occasion))
+        form.submit_button.disabled = state.phase != "open"
+        occ = next((o.label for o in ins.occasions if o.id == state.occasion), "")
+        name = f"“{esc(ins.title)}”" + (f" ({esc(occ)})" if occ else "")
+        if state.phase == "open":
+            text = f"<strong>Now:</strong> {name}. Answer, then press Submit."
+        elif state.phase == "closed":
+            text = (f"<strong>Answering is closed</strong> for {name}. Your facilitator will show the "
+                    "group's results.")
+        else:
+            text = f"<strong>The group's results</strong> for {name} are on the screen."
+            if state.show_key and form.key_visible:
+                text += " The answer key is now in your results below."
+        self._banner(f'<div class="peerkit-live-now peerkit-live-{state.phase}" role="status" '
+                     f'aria-live="polite"><p>{text}</p></div>')
+        self._offer_pair()
+
+    def _show_live_form(self, ins: Instrument | None, occasion: str = "") -> InstrumentForm | None:
+        """Show this exercise's form; the other forms stay, hidden, with whatever was typed."""
+        if ins is None or self.participant is None:
+            self.form = None
+            for child in self.form_area.children:
+                child.layout.display = "none"
+            return None
+        occasion = occasion if ins.occasions else ""
+        form = self.forms.get((ins.id, occasion)) or self._make_form(ins, occasion)
+        if form not in self.form_area.children:
+            self.form_area.children = (*self.form_area.children, form)
+        for child in self.form_area.children:
+            child.layout.display = None if child is form else "none"
+        self.form = form
+        return form
+
+    def _offer_pair(self) -> None:
+        """On a comparison exercise, once both partners have submitted, offer the pair view."""
+        state, form = self.live, self.form
+        if not self.following or state is None or state.current is None or form is None:
+            return
+        ins = self.instruments.get(state.instrument_id)
+        if ins is None or not ins.compare or state.current in self._offered or form.state.submitted is None:
+            return
+        try:
+            partner = self.store.partner(self.participant.id)
+            if partner is None or self.store.current_answers(partner.id, ins.id, state.occasion) is None:
+                return
+        except save_errors():
+            return
+        self._offered.add(state.current)
+        self.compare_button.button_style = "success"
+        self.compare_status.value = message_html(
+            "ok", f"You and {partner.display_name} have both submitted this exercise: press “Compare with "
+                  "my partner” to see your answers side by side.")
+        self._pick_current_in_pair_view()
+
+    def _pick_current_in_pair_view(self) -> None:
+        view = getattr(self.pair_panel, "view", None)
+        if view is None or self.live is None or not self.live.instrument_id:
+            return
+        if self.live.instrument_id in [v for _, v in view.picker.options]:
+            view.picker.value = self.live.instrument_id
 
     def select(self, instrument_id: str, occasion: str | None = None) -> InstrumentForm:
         """Choose an exercise (and occasion) as the person would; returns its form."""

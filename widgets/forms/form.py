@@ -77,6 +77,8 @@ class InstrumentForm(widgets.VBox):
         self._loading = False
         self._busy = False
         self.last_submission: Any = None
+        self.key_visible = True  # False in a facilitator-led session until the results are revealed
+        self._shown_answers: dict | None = None
 
         self.controls: dict[str, ItemControl] = {}
         self._shared = Shared()
@@ -321,8 +323,17 @@ class InstrumentForm(widgets.VBox):
         return (before or None), occs[0].label
 
     def _show_results(self, answers: dict) -> None:
+        self._shown_answers = dict(answers)
         before, label = self._comparison()
-        self.results.show(answers, before=before, before_label=label)
+        self.results.show(answers, before=before, before_label=label, show_key=self.key_visible)
+
+    def set_key_visible(self, visible: bool) -> None:
+        """Show or hide the answer key in the results (redrawn when they are on screen)."""
+        if bool(visible) == self.key_visible:
+            return
+        self.key_visible = bool(visible)
+        if self._shown_answers is not None:
+            self._show_results(self._shown_answers)
 
     # -- convenience for notebooks and tests ----------------------------------
     def answer(self, item_id: str, value: Any) -> None:

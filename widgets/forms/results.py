@@ -248,10 +248,21 @@ def _changes_html(ins: Instrument, before: Mapping[str, Any], after: Mapping[str
 
 # -- the whole panel --------------------------------------------------------
 
+KEY_LATER = ("<p class=\"peerkit-key-later\">ℹ The answer key and what your result means are shown "
+             "when your facilitator reveals the results.</p>")
+
+
 def render_results(instrument: Instrument, answers: Mapping[str, Any], *,
-                   before: Mapping[str, Any] | None = None, before_label: str = "") -> str:
-    """HTML of the results for ``answers`` (a submitted response)."""
+                   before: Mapping[str, Any] | None = None, before_label: str = "",
+                   show_key: bool = True) -> str:
+    """HTML of the results for ``answers`` (a submitted response).
+
+    ``show_key=False`` (a facilitator-led session before the reveal) leaves out the answer key,
+    the explanations and the score ranges, and says when they will be shown.
+    """
     ins = instrument
+    if not show_key:
+        return _results_without_key(ins, answers)
     num = item_numbers(ins)
     try:
         sc = score(ins, answers)
@@ -287,6 +298,19 @@ def render_results(instrument: Instrument, answers: Mapping[str, Any], *,
     parts.append(_guidance_html(ins))
     parts.append(_discussion_html(ins))
     return "".join(p for p in parts if p)
+
+
+def _results_without_key(ins: Instrument, answers: Mapping[str, Any]) -> str:
+    num = item_numbers(ins)
+    rows = []
+    for item in ins.items:
+        scale = ins.scale_for(item)
+        if scale.kind == "text":
+            continue
+        rows.append(f"<li>{_item_ref(num, item)} — {esc(value_label(scale, answers.get(item.id)))}</li>")
+    listing = f'<h4>Your answers</h4><ul class="peerkit-result-items">{"".join(rows)}</ul>' if rows else ""
+    return "".join(['<h3>Your results</h3>', KEY_LATER, listing, _text_answers_html(ins, answers, num),
+                    _discussion_html(ins)])
 
 
 class ResultsPanel(widgets.HTML):

@@ -1,0 +1,100 @@
+"""Following a facilitator-led session in the participant app.
+
+:class:`LiveFollower` polls the store's live-state version (one integer of one row) from an
+asyncio task on the kernel's event loop, every ``interval`` seconds (2 by default); only when
+that number changed does it read the whole state and tell the app, which then shows the
+waiting screen, the exercise the facilitator opened, that answering is closed, or the key
+after the reveal. While the participant waits for their partner on a comparison exercise, it
+also checks (cheaply) whether both have submitted, so the app can offer the pair view at once.
+
+ipykernel runs its asyncio loop on the main thread: the task wakes between messages and
+updates the widgets on the same thread as every click, so there are no races. Without a
+running loop (plain Python, tests) nothing starts and :meth:`LiveFollower.check` is called
+by hand. The task is one ``asyncio.sleep`` and, per tick, one short read: 40 idle kernels
+following a session stay idle (see BENCHMARKS.md, "Following a facilitator-led session").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Callable
+
+__all__ = ["DEFAULT_INTERVAL", "LiveFollower", "WAITING_TEXT"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INTERVAL = 2.0
+WAITING_TEXT = "Your facilitator will open the next exercise."
+
+
+class LiveFollower:
+    """Calls ``on_change(state)`` whenever the session's live state changed, and
+    ``on_tick()`` after every check (for the pair offer); see the module's text."""
+
+    def __init__(self, store: Any, session_id: int, on_change: Callable[[Any], None], *,
+                 on_tick: Callable[[], None] | None = None, interval: float = DEFAULT_INTERVAL,
+                 on_error: Callable[[BaseException], None] | None = None):
+        self.store = store
+        self.session_id = session_id
+        self.on_change = on_change
+        self.on_tick = on_tick
+        self.on_error = on_error
+        self.interval = float(interval)
+        self.version: int | None = None
+        self.state: Any = None
+        self.checks = 0
+        self._task: asyncio.Task | None = None
+        self._failing = False
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def check(self) -> bool:
+        """Read the version; on a change read the state and report it. True when it changed."""
+        self.checks += 1
+        version = self.store.live_version(self.session_id)
+        changed = version != self.version
+        if changed:
+            self.state = self.store.live_state(self.session_id)
+            self.version = self.state.version
+            self.on_change(self.state)
+        if self.on_tick is not None:
+            self.on_tick()
+        return changed
+
+    def start(self) -> bool:
+        """Start following on the running event loop; False when there is none."""
+        if self.running:
+            return True
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        self._task = loop.create_task(self._run())
+        return True
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                self.check()
+                if self._failing and self.on_error is not None:
+                    self._failing = False
+                    self.on_error(None)  # type: ignore[arg-type]  # back to normal
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a flaky network or a busy database: keep following
+                log.warning("following the session failed: %s", exc)
+                self._failing = True
+                if self.on_error is not None:
+                    try:
+                        self.on_error(exc)
+                    except Exception:  # pragma: no cover
+                        log.exception("error handler failed")
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None

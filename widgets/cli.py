@@ -1,6 +1,6 @@
 """``peerkit``: the command line for facilitators and maintainers.
 
-    peerkit [--db URL] session create --title T [--passcode P] [--date YYYY-MM-DD]
+    peerkit [--db URL] session create --title T [--passcode P] [--date YYYY-MM-DD] [--self-paced]
     peerkit session list | close ID | open ID | passcode ID
     peerkit export SESSION --format csv|xlsx|json -o FILE
     peerkit import FILE [--new-code] [--passcode P] [--check]
@@ -80,9 +80,12 @@ def _print_session(s: WorkshopSession) -> None:
 def cmd_session_create(args: argparse.Namespace) -> int:
     passcode = _passcode(args.passcode)
     with _store(args) as store:
-        s = store.create_session(args.title, passcode, args.date)
+        s = store.create_live_session(args.title, passcode, args.date,
+                                      mode="self_paced" if args.self_paced else "facilitator")
     print(f"Created session {s.id}: {s.title}")
     print(f"Join code: {s.join_code}")
+    print("Facilitator-led: participants see the exercise you open on the dashboard." if not args.self_paced
+          else "Self-paced: participants choose their exercises.")
     return 0
 
 
@@ -333,6 +336,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", required=True)
     p.add_argument("--passcode", help="facilitator passcode (asked for when omitted)")
     p.add_argument("--date", type=_date, help="workshop date, YYYY-MM-DD")
+    p.add_argument("--self-paced", action="store_true",
+                   help="participants choose their exercises (default: facilitator-led, the room follows "
+                        "the exercise opened on the dashboard)")
     p.set_defaults(func=cmd_session_create)
     p = ssub.add_parser("list", help="list sessions")
     p.set_defaults(func=cmd_session_list)

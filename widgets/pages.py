@@ -370,16 +370,26 @@ def self_study_app(store: Any = None) -> Any:
     return forms.participant_app(store=store, self_study=True)
 
 
+def _display_min_group() -> int:
+    try:
+        return max(1, int(os.environ.get("PEERKIT_DISPLAY_MIN_GROUP", "3")))
+    except ValueError:
+        return 3
+
+
 MAX_PASSCODE_FAILURES = 5  # then the group display page waits LOCKOUT_SECONDS (as the dashboard does)
 LOCKOUT_SECONDS = 30.0
 
 
-def group_display_page(store: Any = None) -> Any:
+def group_display_page(store: Any = None, min_group: int | None = None) -> Any:
     """For the projector: the session's join code (from ``?code=`` or typed) and the facilitator
-    passcode, then the dashboard's group display (aggregates only, nobody named).
+    passcode, then the projector view (:func:`peerkit.dashboard.projector_view`: the join code,
+    QR code and link; one exercise at a time, its count, its results after the reveal;
+    aggregates only, nobody named).
 
     The passcode keeps participants from opening the group's results on their own phones while
-    others are still answering.
+    others are still answering. ``min_group``: the smallest number of people whose results are
+    shown (default ``$PEERKIT_DISPLAY_MIN_GROUP``, else 3).
     """
     import time
 
@@ -423,9 +433,10 @@ def group_display_page(store: Any = None) -> Any:
                 if state["failures"] >= MAX_PASSCODE_FAILURES:
                     state["failures"], state["locked_until"] = 0, time.monotonic() + LOCKOUT_SECONDS
                 return error("That passcode is not right for this session.")
-            from .dashboard import group_display
+            from .dashboard import projector_view
 
-            display = group_display(store, session.id)
+            smallest = min_group if min_group is not None else _display_min_group()
+            display = projector_view(store, session.id, min_group=smallest)
         except Exception as exc:  # noqa: BLE001 - a message on the page, not a silent log line
             return error(f"The group's results could not be shown: {exc}")
         state["failures"] = 0

@@ -277,6 +277,9 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     if db:
         env["PEERKIT_DB_URL"] = db
     shown = prepare_store(db, args.demo, out)
+    if is_all_interfaces(host) and not env.get("PEERKIT_PUBLIC_URL"):
+        # the join links and QR codes the kernels draw use the address devices reach
+        env["PEERKIT_PUBLIC_URL"] = share_urls(host, args.port, lan_address()).tree
 
     if not port_free(host, args.port):
         raise ServeError(f"port {args.port} on {host} is in use: is the kit already running? "

@@ -122,6 +122,8 @@ def test_create_session_then_pair_and_compare(store, curriculum):
     assert app.unlocked and "Spring &lt;training&gt;" in app.header.value
     sid = app.session.id
     assert store.check_passcode(sid, "abcd")
+    assert store.live_state(sid).facilitator_led  # a new session from the dashboard
+    app.live_panel.mode.value = "self_paced"  # this test's participants choose for themselves
     ann = store.join(sid, "Ann", "supervisor")
     ben = store.join(sid, "Ben", "peer_specialist")
     app.refresh()

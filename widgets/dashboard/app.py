@@ -21,6 +21,7 @@ from ..instruments import Instrument, load_all, sorted_by_source
 from .common import (CSS_CLASSES, Poller, SessionModel, download_link, esc, export_dir, message, now_hms,
                      set_options, style_widget)
 from .group import GroupPanel, used_instruments
+from .live import LivePanel
 from .pairs import PairsPanel
 
 __all__ = ["FacilitatorDashboard", "facilitator_dashboard"]
@@ -171,7 +172,7 @@ class FacilitatorDashboard(widgets.VBox):
             self.create_message.value = message("error", "The two passcodes differ.")
             return False
         try:
-            session = self.store.create_session(title, pw, self.new_date.value)
+            session = self.store.create_live_session(title, pw, self.new_date.value)  # facilitator-led
         except Exception as exc:
             self.create_message.value = message("error", str(exc))
             return False
@@ -216,7 +217,9 @@ class FacilitatorDashboard(widgets.VBox):
         self.tabs = widgets.Tab(children=[self.group_panel, self.pairs_panel, self.submitted_panel,
                                           self.export_panel], titles=TAB_TITLES)
         self.tabs.add_class(CSS_CLASSES["tabs"])
-        self.children = (style_widget(), self.header, controls, self.tabs)
+        self.live_panel = LivePanel(self.store, session, self.instruments,
+                                    on_change=lambda: self.refresh(force=True))
+        self.children = (style_widget(), self.header, controls, self.live_panel, self.tabs)
         self.refresh(force=True)
         if self.autostart:
             self.poller.start()
@@ -241,6 +244,7 @@ class FacilitatorDashboard(widgets.VBox):
         finally:
             self._syncing = False
         self.open_toggle.description = "Accepting answers" if s.status == "open" else "Closed to answers"
+        self.live_panel.refresh()
         if changed:
             self.group_panel.update(self.model)
             self.pairs_panel.update(self.model)
@@ -271,6 +275,10 @@ class FacilitatorDashboard(widgets.VBox):
     def lock(self) -> None:
         """Stop refreshing and remove every panel (back to the passcode)."""
         self.poller.stop()
+        live = getattr(self, "live_panel", None)
+        if live is not None:
+            _close_tree(live)
+            del self.live_panel
         tabs = getattr(self, "tabs", None)
         if tabs is not None:
             _close_tree(tabs)

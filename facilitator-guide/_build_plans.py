@@ -9,6 +9,7 @@ pages carry marked blocks that this script fills in:
     <!-- generated: prompts role-clarity-checklist pre -->   ... for one occasion (pre / post)
     <!-- generated: others unit-2.ipynb -->            any exercise of that notebook the page does
                                                         not yet describe (normally empty)
+    <!-- generated: live unit-2.ipynb -->              the order and steps in facilitator-led mode
     <!-- generated: binder-links -->                   the Binder links (self-study.md)
     ...
     <!-- end generated -->
@@ -148,6 +149,9 @@ def render(spec: str, page_text: str, page: Path) -> str:
         for ins in missing:
             out.append(kit_pages.prompts_markdown(ins))
         return "\n".join(out)
+    if kind == "live":  # the session plan's "In facilitator-led mode" note
+        (notebook,) = args
+        return kit_pages.facilitator_led_markdown(notebook)
     if kind == "binder-links":
         return binder_table(binder_repo())
     raise GuideError(f"{page.relative_to(ROOT)}: unknown generated block '{kind}'")

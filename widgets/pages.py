@@ -31,8 +31,10 @@ __all__ = [
     "catalogue_markdown",
     "exercise",
     "exercise_set",
+    "facilitator_led_markdown",
     "group_display_page",
     "instruments_in",
+    "join_card_page",
     "kit_style",
     "notebooks_for",
     "prompts",
@@ -251,6 +253,37 @@ def prompts_markdown(instrument: Instrument | str, occasion: str | None = None,
     return "\n".join(out).rstrip() + "\n"
 
 
+def facilitator_led_markdown(notebook: str, instruments: dict[str, Instrument] | None = None) -> str:
+    """A session plan's "In facilitator-led mode" note: the order Next follows for this set
+    (its session plan's order, :func:`peerkit.live.plan_steps`) and what to do at each step."""
+    from .live import has_key, plan_steps, session_plan_order
+
+    found = instruments if instruments is not None else load_all()
+    chosen = exercise_set(notebook)
+    steps = plan_steps(found, chosen.tag, session_plan_order(chosen.notebook))
+    out = ["### In facilitator-led mode", "",
+           "The room follows the dashboard: participants see only the exercise you open, and a waiting "
+           "screen in between (see [Running a facilitator-led session](../facilitator-led.md)). On the "
+           f"dashboard choose the exercise set **{_md(chosen.title)}**; **Next** then opens, in this order:", ""]
+    for k, step in enumerate(steps, 1):
+        ins = found[step.instrument_id]
+        occ = next((o for o in ins.occasions if o.id == step.occasion), None)
+        extras = []
+        if occ is not None:
+            extras.append(f"occasion *{_md(occ.label)}*")
+        if ins.compare:
+            extras.append("pairs compare once both have submitted")
+        if has_key(ins):
+            extras.append("tick *show participants the answer key* before revealing, if you want them to see it")
+        name = (occ.exercise if occ is not None and occ.exercise else None) or _label(ins)
+        out.append(f"{k}. {_md(name)}" + (f" ({'; '.join(extras)})" if extras else ""))
+    if not steps:
+        out.append("_No exercise of this set is in the data files yet._")
+    out += ["", "For each: watch *N of M submitted* on the group display, press **Close answering** when the "
+                "room is done, then **Reveal results** and discuss them.", ""]
+    return "\n".join(out)
+
+
 # -- display helpers used by the notebooks -----------------------------------------------
 
 def _markdown(text: str) -> Any:
@@ -371,10 +404,49 @@ def self_study_app(store: Any = None) -> Any:
 
 
 def _display_min_group() -> int:
-    try:
-        return max(1, int(os.environ.get("PEERKIT_DISPLAY_MIN_GROUP", "3")))
-    except ValueError:
-        return 3
+    """``?min_group=N`` in the page's address, else ``$PEERKIT_DISPLAY_MIN_GROUP``, else 3.
+
+    Only the holder of the passcode opens the display (and sees every answer on the dashboard
+    anyway), so the address may lower it for a small room."""
+    for given in (query_params().get("min_group"), os.environ.get("PEERKIT_DISPLAY_MIN_GROUP")):
+        try:
+            if given:
+                return max(1, min(int(given), 50))
+        except ValueError:
+            continue
+    return 3
+
+
+def join_card_page(code: str | None = None) -> Any:
+    """For the start page: the participant app's link and its QR code, with a join code filled
+    in (from ``?code=`` in the start page's address, or typed here) so a room joins in one scan."""
+    import ipywidgets as widgets
+
+    from .joining import JoinCard
+
+    given = code if code is not None else query_params().get("code", "").strip()[:32]
+    field = widgets.Text(description="Join code", value=given, placeholder="e.g. K7P-X3M",
+                         style={"description_width": "initial"},
+                         layout=widgets.Layout(width="100%", max_width="340px"))
+    card = JoinCard(_shown_code(given), large=False)
+    field.observe(lambda ch: card.set(_shown_code(ch["new"])), names="value")
+    box = widgets.VBox([widgets.HTML("<p>Type the session's join code to show its link and QR code for "
+                                     "the room (or open this page with <code>?code=JOINCODE</code>).</p>"),
+                        field, card.widget], layout=widgets.Layout(width="100%"))
+    box.add_class("peerkit-start-join")
+    box.code, box.card = field, card
+    return box
+
+
+def _shown_code(text: str | None) -> str | None:
+    """A join code as it is read aloud ("K7P-X3M"), or None when the text cannot be one."""
+    from .store.schema import JOIN_ALPHABET, JOIN_CODE_LENGTH
+
+    compact = re.sub(r"[\s\-_.]", "", text or "").upper()
+    if len(compact) != JOIN_CODE_LENGTH or any(c not in JOIN_ALPHABET for c in compact):
+        return None
+    half = JOIN_CODE_LENGTH // 2
+    return f"{compact[:half]}-{compact[half:]}"
 
 
 MAX_PASSCODE_FAILURES = 5  # then the group display page waits LOCKOUT_SECONDS (as the dashboard does)
@@ -389,7 +461,7 @@ def group_display_page(store: Any = None, min_group: int | None = None) -> Any:
 
     The passcode keeps participants from opening the group's results on their own phones while
     others are still answering. ``min_group``: the smallest number of people whose results are
-    shown (default ``$PEERKIT_DISPLAY_MIN_GROUP``, else 3).
+    shown (default: ``?min_group=`` in the address, else ``$PEERKIT_DISPLAY_MIN_GROUP``, else 3).
     """
     import time
 

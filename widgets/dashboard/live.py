@@ -259,7 +259,11 @@ class LivePanel(widgets.VBox):
 
 
 PROJECTOR_CSS = """
-.peerkit-projector { font-size: 22px; line-height: 1.4; }
+.peerkit-projector { font-size: 22px; line-height: 1.4; --jp-widgets-font-size: 22px; --jp-ui-font-size1: 22px;
+  --jp-content-font-size1: 22px; }
+.peerkit-projector .peerkit-dash-group-content > h3:first-child { display: none; }
+.peerkit-projector .peerkit-dash-group-content p, .peerkit-projector .peerkit-dash-group-content li,
+.peerkit-projector .peerkit-dash-group-content figcaption { font-size: 22px; }
 .peerkit-projector h2 { font-size: 2.1em; margin: .2em 0 .3em; line-height: 1.2; }
 .peerkit-projector h3 { font-size: 1.5em; }
 .peerkit-projector .peerkit-projector-count { font-size: 4.2em; font-weight: 700; margin: .2em 0;
@@ -290,22 +294,26 @@ class ProjectorView(widgets.VBox):
         self.join = JoinCard(self.session.join_code, large=True)
         self.main = widgets.HTML()
         self.main.add_class("peerkit-projector-main")
-        self.results = GroupPanel(self.instruments, names=False, min_group=min_group, dpi=110)
-        self.results.picker.layout.display = "none"
-        self.results.overview.layout.display = "none"
-        self.results.layout.display = "none"
+        self.results: GroupPanel | None = None  # made at the first reveal
         self.updated = widgets.HTML()
         self.updated.add_class(CSS_CLASSES["last_updated"])
-        self.holder = widgets.VBox([self.main, self.results], layout=widgets.Layout(width="100%"))
+        self.holder = widgets.VBox([self.main], layout=widgets.Layout(width="100%"))
         css = widgets.HTML(f"<style>{PROJECTOR_CSS}</style>", layout=widgets.Layout(height="0px", margin="0"))
+        self._head = (style_widget(), css)
         self.poller = Poller(self.refresh, refresh_seconds, self._on_error)
-        super().__init__([style_widget(), css, self.top, self.holder, self.join.widget, self.updated],
-                         layout=widgets.Layout(width="100%"))
+        super().__init__(self._led_children(), layout=widgets.Layout(width="100%"))
         self.add_class(CSS_CLASSES["group_display"])
         self.add_class("peerkit-projector")
         self.refresh()
         if autostart:
             self.poller.start()
+
+    def _led_children(self) -> tuple:
+        return (*self._head, self.top, self.holder, self.join.widget, self.updated)
+
+    def _hide_results(self) -> None:
+        if self.results is not None:
+            self.results.layout.display = "none"
 
     def refresh(self) -> None:
         state = self.store.live_state(self.session_id)
@@ -315,7 +323,7 @@ class ProjectorView(widgets.VBox):
             return
         if self.legacy is not None:  # the facilitator took the lead again
             legacy, self.legacy = self.legacy, None
-            self.children = tuple(c for c in self.children if c is not legacy)
+            self.children = self._led_children()
             legacy.close()
         session = self.session
         self.top.value = f"<p>{esc(session.title)} · join code <strong>{esc(session.join_code)}</strong></p>"
@@ -323,7 +331,7 @@ class ProjectorView(widgets.VBox):
         if ins is None:
             self.main.value = ("<h2>Join the session</h2><p class=\"peerkit-projector-state\">The next exercise "
                                "will appear on your phone by itself.</p>")
-            self.results.layout.display = "none"
+            self._hide_results()
             self.join.set(session.join_code, large=True)
             self.join.widget.layout.display = None
         else:
@@ -341,10 +349,15 @@ class ProjectorView(widgets.VBox):
                 self.main.value = (head + f"<p class=\"peerkit-projector-state\">{word}</p>"
                                    f"<p class=\"peerkit-projector-count\" role=\"status\" aria-live=\"polite\">"
                                    f"{count.submitted} of {count.expected} submitted</p>")
-                self.results.layout.display = "none"
+                self._hide_results()
         self.updated.value = f"Last updated {now_hms()}"
 
     def _show_results(self, ins: Instrument) -> None:
+        if self.results is None:
+            self.results = GroupPanel(self.instruments, names=False, min_group=self.min_group, dpi=110)
+            self.results.picker.layout.display = "none"
+            self.results.overview.layout.display = "none"
+            self.holder.children = (self.main, self.results)
         if self.model is None:
             self.model = SessionModel(self.store, self.session_id)
         changed = self.model.refresh()
@@ -358,14 +371,11 @@ class ProjectorView(widgets.VBox):
         self.results.layout.display = None
 
     def _self_paced(self) -> None:
-        if self.legacy is None:
-            self.main.value = ""
-            self.results.layout.display = "none"
+        if self.legacy is None:  # every exercise, chosen from a list, as the group display always was
             self.join.set(self.session.join_code, large=False)
-            self.top.value = ""
             self.legacy = GroupDisplay(self.store, self.session_id, min_group=self.min_group,
                                        instruments=self.instruments, autostart=False)
-            self.children = (*self.children[:-2], self.legacy, self.join.widget, self.updated)
+            self.children = (*self._head, self.legacy, self.join.widget, self.updated)
         else:
             self.legacy.refresh()
         self.updated.value = f"Last updated {now_hms()}"

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from .instruments import Instrument, get_instrument, load_all, sorted_by_source
+from .style import KIT_CSS, style_tag
 
 __all__ = [
     "EXERCISE_SETS",
@@ -292,20 +293,12 @@ def _markdown(text: str) -> Any:
     return Markdown(text)
 
 
-# Links in running text must not rely on colour alone (WCAG 1.4.1; the lab theme's link blue is
-# 1.86:1 against the text): underline them in the notebooks' Markdown.
-KIT_CSS = """
-.jp-RenderedHTMLCommon a, .jp-RenderedHTMLCommon a:link, .jp-RenderedHTMLCommon a:visited,
-.jp-RenderedMarkdown a { text-decoration: underline !important; }
-.jp-RenderedHTMLCommon a:focus-visible { outline: 2px solid currentColor; outline-offset: 2px; }
-"""
-
-
 def kit_style() -> Any:
-    """A style output for the narrative notebooks (start page, session plans)."""
+    """A style output for the narrative notebooks (start page, session plans): the kit's one
+    stylesheet (links underlined in running text, wide Markdown tables scrolling inside themselves)."""
     from IPython.display import HTML
 
-    return HTML(f"<style>{KIT_CSS}</style>")
+    return HTML(style_tag())
 
 
 def catalogue() -> Any:

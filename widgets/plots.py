@@ -651,6 +651,8 @@ def html_table(
     empty_text: str = "Nothing to show yet.",
     digits: int = 2,
     row_classes: Callable[[Mapping[str, Any]], str] | None = None,
+    layout: str = "auto",
+    nowrap: Sequence[str] = (),
 ) -> str:
     """An accessible HTML table: ``<caption>``, ``<th scope="col">``, row headers ``<th scope="row">``.
 
@@ -658,6 +660,12 @@ def html_table(
     ``row_header`` names the column whose cells head their row (default: the first);
     ``formatters`` turn a column's values into text. Every heading and cell is
     HTML-escaped. An empty frame gives the caption and ``empty_text``.
+
+    The table sits in a box of its own (``peerkit-table-wrap``) that scrolls sideways when the
+    table cannot fit, so the page never does; cells wrap between words only (see kit.css).
+    ``layout`` "auto" sizes columns by their content; "fixed" shares the width evenly after the
+    first column (for tables of short values). ``nowrap`` names columns whose cells keep
+    their text on one line (short labels such as "✓ submitted 14:02").
     """
     if columns is None:
         cols = {c: str(c) for c in df.columns}
@@ -669,11 +677,19 @@ def html_table(
     formatters = formatters or {}
     head_col = row_header if row_header in cols else (next(iter(cols)) if cols else None)
     cap = f"<caption>{html.escape(caption)}</caption>"
+    wrap = (f'<div class="peerkit-table-wrap" role="region" tabindex="0" '
+            f'aria-label="{html.escape(caption, quote=True)}">')
     if df is None or df.empty or not cols:
-        return (f'<table class="{css_class} peerkit-table-empty">{cap}'
-                f'<tbody><tr><td>{html.escape(empty_text)}</td></tr></tbody></table>')
-    out = [f'<table class="{css_class}">', cap, "<thead><tr>"]
-    out += [f'<th scope="col">{html.escape(h)}</th>' for h in cols.values()]
+        return (f'{wrap}<table class="{css_class} peerkit-table-empty">{cap}'
+                f'<tbody><tr><td>{html.escape(empty_text)}</td></tr></tbody></table></div>')
+    fixed = " peerkit-table-fixed" if layout == "fixed" else ""
+    out = [wrap, f'<table class="{css_class}{fixed}">', cap]
+    if fixed and len(cols) > 1:
+        rest = 60.0 / (len(cols) - 1)
+        out.append('<colgroup><col style="width:40%">' + f'<col style="width:{rest:.2f}%">' * (len(cols) - 1)
+                   + "</colgroup>")
+    out.append("<thead><tr>")
+    out += [f'<th scope="col"{_nowrap(c, nowrap)}>{html.escape(h)}</th>' for c, h in cols.items()]
     out.append("</tr></thead><tbody>")
     for record in df.to_dict("records"):
         cls = row_classes(record) if row_classes else ""
@@ -682,13 +698,18 @@ def html_table(
             v = record.get(c)
             text = formatters[c](v) if c in formatters else _cell(v, digits)
             esc = html.escape(str(text))
+            nw = _nowrap(c, nowrap)
             if c == head_col and esc.strip():
-                out.append(f'<th scope="row">{esc}</th>')
+                out.append(f'<th scope="row"{nw}>{esc}</th>')
             elif c == head_col:  # an empty row header (e.g. an untitled section) heads nothing
                 out.append("<td></td>")
             else:
                 num = isinstance(v, (int, float)) and not isinstance(v, bool)
-                out.append(f'<td class="num">{esc}</td>' if num else f"<td>{esc}</td>")
+                out.append(f'<td class="num">{esc}</td>' if num else f"<td{nw}>{esc}</td>")
         out.append("</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
+
+
+def _nowrap(column: Any, columns: Sequence[str]) -> str:
+    return ' class="peerkit-nowrap"' if column in columns else ""

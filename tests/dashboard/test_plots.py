@@ -126,12 +126,17 @@ def test_html_table_is_accessible_and_escaped():
 
     df = pd.DataFrame({"name": ["<script>alert(1)</script>", "Bo & Co"], "n": [1, 2.5], "ok": [True, None]})
     html = plots.html_table(df, "People <caption>", {"name": "Name", "n": "Count", "ok": "Done?"})
-    assert html.startswith('<table class="peerkit-table">')
+    # in a box of its own that scrolls sideways (keyboard-focusable, named by the caption)
+    assert html.startswith('<div class="peerkit-table-wrap" role="region" tabindex="0" '
+                           'aria-label="People &lt;caption&gt;"><table class="peerkit-table">')
+    assert html.endswith("</table></div>")
     assert "<caption>People &lt;caption&gt;</caption>" in html
     assert html.count('<th scope="col">') == 3
     assert '<th scope="row">&lt;script&gt;alert(1)&lt;/script&gt;</th>' in html
     assert "<script>" not in html and "Bo &amp; Co" in html
     assert '<td class="num">2.50</td>' in html and "<td>yes</td>" in html
+    fixed = plots.html_table(df, "People", {"name": "Name", "n": "Count"}, layout="fixed", nowrap=["n"])
+    assert 'class="peerkit-table peerkit-table-fixed"' in fixed and "<colgroup>" in fixed
     empty = plots.html_table(df.iloc[0:0], "Nothing", empty_text="None yet.")
     assert "<caption>Nothing</caption>" in empty and "None yet." in empty
 

@@ -26,6 +26,8 @@ from typing import Any, Callable
 
 import ipywidgets as widgets
 
+from ..style import KIT_CSS, style_tag
+
 log = logging.getLogger("peerkit.dashboard")
 
 #: CSS classes the browser tests (and anybody styling the kit) can rely on.
@@ -69,49 +71,8 @@ CSS_CLASSES = {
     "differs_row": "peerkit-differs",
 }
 
-DASHBOARD_CSS = """
-.peerkit-dashboard, .peerkit-group-display, .peerkit-pair-view { box-sizing: border-box; width: 100%;
-  max-width: 100%; }
-.peerkit-dashboard .widget-html-content, .peerkit-group-display .widget-html-content,
-.peerkit-pair-view .widget-html-content, .peerkit-dashboard .jupyter-widget-html-content,
-.peerkit-group-display .jupyter-widget-html-content, .peerkit-pair-view .jupyter-widget-html-content {
-  line-height: 1.45; white-space: normal; overflow-wrap: anywhere; }
-.peerkit-dash-header { border-bottom: 2px solid #0072B2; margin-bottom: 6px; padding-bottom: 4px; }
-.peerkit-dash-updated { color: #333; font-variant-numeric: tabular-nums; }
-.peerkit-msg-ok { color: #1b5e20; } .peerkit-msg-warn { color: #6d4c00; }
-.peerkit-msg-error { color: #a00010; font-weight: 600; }
-.peerkit-block { margin: .6rem 0 1.2rem; }
-.peerkit-chart { margin: .4rem 0; }
-.peerkit-chart img { max-width: 100%; height: auto; }
-table.peerkit-table { border-collapse: collapse; margin: .4rem 0 .8rem; width: 100%; }
-table.peerkit-table caption { text-align: left; font-weight: 600; padding: .25rem 0; caption-side: top; }
-table.peerkit-table th, table.peerkit-table td { border: 1px solid #bbb; padding: 3px 6px; text-align: left;
-  vertical-align: top; }
-table.peerkit-table thead th { background: #f0f0f0; }
-table.peerkit-table th[scope=row] { font-weight: normal; }
-table.peerkit-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
-table.peerkit-table tr.peerkit-differs th, table.peerkit-table tr.peerkit-differs td { background: #fff4e0;
-  font-weight: 600; }
-.peerkit-pair-steps { border-left: 4px solid #0072B2; padding-left: 10px; }
-.peerkit-pair-steps ol { padding-left: 1.3rem; }
-.peerkit-dash-downloads li { margin: .25rem 0; }
-.peerkit-notes dt { font-weight: 600; margin-top: .5rem; }
-.peerkit-notes dd { margin-left: 1rem; white-space: pre-wrap; }
-.peerkit-dashboard .widget-textarea, .peerkit-pair-view .widget-textarea { width: 100%; }
-.peerkit-dashboard .widget-textarea textarea, .peerkit-pair-view .widget-textarea textarea { min-height: 4.5em; }
-/* keyboard focus: a 3 px ring on every control (ipywidgets only changes a 1 px border colour) */
-:is(.peerkit-dashboard, .peerkit-group-display, .peerkit-pair-view)
-  :is(button, input, select, textarea, a[href], [tabindex], [role=tab]):focus-visible {
-  outline: 3px solid #0b3d91 !important; outline-offset: 2px !important; box-shadow: 0 0 0 5px #ffffff !important; }
-/* contrast (WCAG AA) for the tab and accordion labels ipywidgets draws in grey */
-.peerkit-dashboard .lm-TabBar-tab, .peerkit-dashboard .lm-TabBar-tabLabel,
-.peerkit-dashboard .jupyter-widget-Collapse-header, .peerkit-dashboard .jupyter-widget-Collapse-header span,
-.peerkit-dashboard .p-Collapse-header, .peerkit-dashboard .p-Collapse-header span { color: #1a1a1a; }
-.peerkit-dashboard .lm-TabBar-tab:not(.lm-mod-current) { background: #e4e4e4; }
-.peerkit-dashboard .widget-hbox, .peerkit-group-display .widget-hbox, .peerkit-pair-view .widget-hbox,
-.peerkit-dashboard .jupyter-widget-hbox, .peerkit-group-display .jupyter-widget-hbox,
-.peerkit-pair-view .jupyter-widget-hbox { gap: 6px 10px; }
-"""
+# The kit's one stylesheet (peerkit/kit.css), shared with the participant app and the forms.
+DASHBOARD_CSS = KIT_CSS
 
 
 # The dashboard is the page's ``main`` landmark (ipywidgets cannot set ARIA roles from Python).
@@ -132,7 +93,7 @@ def style_widget() -> widgets.Widget:
     """The dashboard's stylesheet, and the landmark script, in a box that takes no room."""
     from IPython.display import Javascript, display
 
-    css = widgets.HTML(f"<style>{DASHBOARD_CSS}</style>", layout=widgets.Layout(height="0px", margin="0"))
+    css = widgets.HTML(style_tag(), layout=widgets.Layout(height="0px", margin="0"))
     script = widgets.Output(layout=widgets.Layout(display="none"))
     with script:
         display(Javascript(LANDMARK_JS))

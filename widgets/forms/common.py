@@ -12,6 +12,7 @@ import sys
 from typing import Any, Iterable
 
 from ..instruments import Instrument, Scale
+from ..style import KIT_CSS, style_tag
 
 __all__ = [
     "A11Y_JS",
@@ -57,74 +58,9 @@ CSS_CLASSES = {
     "results": "peerkit-results",
 }
 
-# Accessibility (tests/a11y, checked in Chromium with axe-core): text at least 16 px, tap targets
-# (buttons, radios, checkboxes, inputs) at least 24 x 24 px, a focus ring on every control that
-# keyboard focus can reach (3 px, dark blue with a white halo: visible on light and dark
-# backgrounds), no sideways scrolling at 375 px, colours at least 4.5:1 on white.
-CSS = """
-.peerkit-app, .peerkit-form { box-sizing: border-box; width: 100%; max-width: 100%;
-  --jp-widgets-font-size: 16px; --jp-ui-font-size1: 16px; --jp-content-font-size1: 16px;
-  --jp-widgets-inline-height: 36px; --jp-widgets-radio-item-height: 32px;
-  --peerkit-focus: #0b3d91; font-size: 16px; }
-.peerkit-app .widget-label, .peerkit-form .widget-label, .peerkit-app .jupyter-widget-label,
-.peerkit-app .widget-html, .peerkit-form .widget-html, .peerkit-app .widget-html-content,
-.peerkit-app .jupyter-button, .peerkit-form .jupyter-button, .peerkit-app .widget-input,
-.peerkit-form .widget-input, .peerkit-app select, .peerkit-app textarea, .peerkit-app input,
-.peerkit-app .widget-radio-box label, .peerkit-form .widget-radio-box label,
-.peerkit-app .widget-label-basic, .peerkit-form .widget-label-basic { font-size: 16px; }
-.peerkit-app .jupyter-button, .peerkit-form .jupyter-button { min-height: 36px; min-width: 44px;
-  height: auto; padding: 4px 12px; line-height: 1.3; white-space: normal; max-width: 100%; }
-.peerkit-app .jupyter-button:not(.mod-primary), .peerkit-form .jupyter-button:not(.mod-primary) {
-  border: 1px solid #767676; }
-.peerkit-app .widget-text input, .peerkit-app .widget-dropdown select, .peerkit-app textarea,
-.peerkit-form textarea { min-height: 36px; }
-.peerkit-app .widget-text, .peerkit-app .widget-dropdown { flex-wrap: wrap; height: auto; }
-.peerkit-app .widget-text > .widget-label, .peerkit-app .widget-dropdown > .widget-label { max-width: 100%; }
-.peerkit-app .widget-dropdown select { min-width: 0; flex: 1 1 12em; max-width: 100%; }
-.peerkit-app input[type='radio'], .peerkit-form input[type='radio'],
-.peerkit-app input[type='checkbox'], .peerkit-form input[type='checkbox'] {
-  width: 24px; height: 24px; min-width: 24px; accent-color: #0b3d91; }
-.peerkit-app :is(button, input, select, textarea, a[href], [tabindex]):focus-visible,
-.peerkit-form :is(button, input, select, textarea, a[href], [tabindex]):focus-visible {
-  outline: 3px solid var(--peerkit-focus) !important; outline-offset: 2px !important;
-  box-shadow: 0 0 0 5px #ffffff !important; }
-.peerkit-app .widget-toggle-button.mod-active:focus-visible, .peerkit-form .widget-toggle-button.mod-active:focus-visible {
-  outline-offset: 2px !important; }
-.peerkit-app .widget-html-content, .peerkit-form .widget-html-content,
-.peerkit-app .jupyter-widget-html-content, .peerkit-form .jupyter-widget-html-content {
-  line-height: 1.45; white-space: normal; overflow-wrap: anywhere; }
-.peerkit-app .widget-radio, .peerkit-form .widget-radio { width: 100%; max-width: 100%; }
-.peerkit-app .widget-radio-box label, .peerkit-form .widget-radio-box label {
-  display: flex; flex-direction: row-reverse; justify-content: flex-end; align-items: center; height: auto; min-height: 32px;
-  line-height: 1.35; white-space: normal; overflow-wrap: anywhere; padding: 4px 0; }
-.peerkit-app .widget-radio-box input, .peerkit-form .widget-radio-box input {
-  float: none; flex: 0 0 auto; margin: 0 10px 0 1px; }
-.peerkit-form .widget-checkbox, .peerkit-form .jupyter-widget-checkbox { width: 100%; height: auto; }
-.peerkit-form .widget-checkbox .widget-label-basic, .peerkit-form .jupyter-widget-checkbox .jupyter-widget-label-basic {
-  white-space: normal; overflow: visible; height: auto; line-height: 1.4; display: flex; align-items: flex-start; }
-.peerkit-form .widget-checkbox input[type='checkbox'] { flex-grow: 0; margin: 0 10px 0 1px; }
-.peerkit-app .widget-toggle-buttons, .peerkit-form .widget-toggle-buttons { display: flex; flex-wrap: wrap; }
-.peerkit-app .widget-text, .peerkit-app .widget-textarea, .peerkit-app .widget-dropdown,
-.peerkit-form .widget-textarea { max-width: 100%; }
-.peerkit-sr-label > .widget-label, .peerkit-sr-label > .jupyter-widget-label {
-  position: absolute !important; width: 1px !important; height: 1px !important; overflow: hidden !important;
-  clip: rect(0 0 0 0) !important; white-space: nowrap !important; margin: 0 !important; padding: 0 !important; }
-.peerkit-item { border-top: 1px solid #d0d0d0; padding-top: 4px; }
-.peerkit-item-label { font-weight: 500; }
-.peerkit-item-details { font-style: italic; }
-.peerkit-hint { font-size: 16px; }
-.peerkit-legend ul { margin: 2px 0 6px 0; padding-left: 1.2em; }
-.peerkit-app .widget-toggle-button.mod-active, .peerkit-form .widget-toggle-button.mod-active {
-  font-weight: 700; outline: 2px solid currentColor; outline-offset: -2px; }
-.peerkit-app .widget-toggle-button.mod-active::before, .peerkit-form .widget-toggle-button.mod-active::before {
-  content: "✓ "; }
-.peerkit-msg-ok { color: #1b5e20; } .peerkit-msg-warn { color: #6d4c00; } .peerkit-msg-error { color: #a00010; font-weight: 600; }
-.peerkit-results table { border-collapse: collapse; width: 100%; }
-.peerkit-results th, .peerkit-results td { border-bottom: 1px solid #d0d0d0; padding: 3px 4px; text-align: left; vertical-align: top; }
-.peerkit-results th { overflow-wrap: normal; word-break: normal; }
-.peerkit-results .peerkit-band { border-left: 4px solid #555; padding-left: 8px; }
-.peerkit-answer-text { white-space: pre-wrap; }
-"""
+# The kit's one stylesheet (peerkit/kit.css): 16 px text, 24 px targets, focus rings, tables that
+# never break inside a word, text boxes that stay inside the screen (see the file's notes).
+CSS = KIT_CSS
 
 
 # ARIA that ipywidgets does not write, added in the browser (progressive enhancement: the forms
@@ -224,7 +160,7 @@ def style_widgets() -> list[Any]:
     """The forms' stylesheet (a hidden HTML widget) and the ARIA enhancer, for the top of an app."""
     import ipywidgets as widgets
 
-    return [widgets.HTML(f"<style>{CSS}</style>", layout=widgets.Layout(display="none")), a11y_enhancer()]
+    return [widgets.HTML(style_tag(), layout=widgets.Layout(display="none")), a11y_enhancer()]
 
 
 def esc(text: Any) -> str:

@@ -22,7 +22,13 @@ def _table(head: list[str], rows: list[list[str]], caption: str = "") -> str:
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     th = "".join(f'<th scope="col">{h}</th>' for h in head)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table>{cap}<thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+    import re
+
+    name = caption or ", ".join(re.sub(r"<[^>]+>", "", h) for h in head)
+    # its own box scrolls sideways when the table cannot fit (focusable, so a keyboard can scroll
+    # it); cells wrap between words only (kit.css)
+    return (f'<div class="peerkit-table-wrap" role="region" tabindex="0" aria-label="{esc(name)}">'
+            f"<table>{cap}<thead><tr>{th}</tr></thead><tbody>{body}</tbody></table></div>")
 
 
 def _num(x: float | None, digits: int = 2) -> str:

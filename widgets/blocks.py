@@ -28,7 +28,7 @@ import pandas as pd
 from . import plots, prep
 from .instruments import Instrument
 
-__all__ = ["Block", "answer_text", "group_blocks", "pair_blocks", "respondent_sentence"]
+__all__ = ["Block", "answer_text", "group_blocks", "pair_area_block", "pair_blocks", "respondent_sentence"]
 
 
 @dataclass
@@ -46,12 +46,12 @@ class Block:
     row_classes: Any = None
     notes: list[tuple[str, str]] = field(default_factory=list)  # (question/label, answer) for reports
 
-    def html(self, dpi: int = 100, heading_level: int = 4) -> str:
+    def html(self, dpi: int = 100, heading_level: int = 4, fmt: str = "png") -> str:
         h = f"h{heading_level}"
         out = [f'<section class="peerkit-block peerkit-block-{html.escape(self.key)}">',
                f"<{h}>{html.escape(self.title)}</{h}>"]
         if self.figure is not None:
-            out.append(plots.figure_html(self.figure, self.summary, dpi=dpi))
+            out.append(plots.figure_html(self.figure, self.summary, dpi=dpi, fmt=fmt))
         elif self.summary:
             out.append(f'<p class="peerkit-summary">{html.escape(self.summary)}</p>')
         if self.table is not None:
@@ -287,27 +287,23 @@ def pair_blocks(frame: pd.DataFrame | None, instrument: Instrument, a_name: str,
         return [Block("pair-none", f"{ins.title}{suffix}", "Neither has submitted this exercise yet.")]
     blocks = []
     fig, summary = plots.pair_chart(table, ins, a_name, b_name, "")
+    from .pairlist import agreement, kappa_words
+
+    overall = agreement(ins, table)
+    if overall["both"] and not math.isnan(overall["kappa"]):
+        summary += f" Agreement corrected for chance: kappa {overall['kappa']:.2f} ({kappa_words(overall['kappa'])})."
     cols = {"item": "Item", "a": a_name, "b": b_name, "match": "Match"}
     if table["difference"].notna().any():
-        cols.update({"difference": f"Difference ({b_name} − {a_name})", "higher": "Rated higher by"})
+        cols.update({"difference": "Gap (steps)", "higher": "Rated higher by"})
     blocks.append(Block("pair-items", f"Side by side{suffix}", summary, fig,
                         side_by_side(ins, table, a_name, b_name), cols,
                         f"{ins.title}: {a_name} and {b_name} side by side",
                         row_classes=lambda r: "peerkit-differs" if r.get("status") == "differs" else ""))
     numeric_sections = [s for s in ins.sections if all(prep._numeric_kind(ins.scale_for(i)) for i in s.items)]
     if numeric_sections:
-        areas = prep.pair_areas(ins, table)
-        cols = {"section": "Area", "items": "Items", "both_answered": "Both answered", "agreements": "Same",
-                "differences": "Different", "mean_a": f"Mean {a_name}", "mean_b": f"Mean {b_name}",
-                "mean_abs_difference": "Mean gap", "kappa": "Weighted kappa"}
-        chart = None
-        summary = _kappa_sentence(areas)
-        if areas[["mean_a", "mean_b"]].notna().any().any():
-            chart, summary = plots.pair_area_chart(areas, a_name, b_name, "")
-        blocks.append(Block("pair-areas", f"Per area{suffix}", summary, chart, areas, cols,
-                            f"{ins.title}: agreement per area (kappa: linear weights on ordinal scales, "
-                            f"unweighted otherwise; empty when undefined)",
-                            {"mean_a": _num, "mean_b": _num, "mean_abs_difference": _num, "kappa": _num}))
+        areas_block = pair_area_block(ins, table, a_name, b_name, suffix)
+        if areas_block is not None:
+            blocks.append(areas_block)
         gaps = prep.pair_gaps(table)
         if len(gaps):
             g = gaps.assign(item=[_item(r) for r in gaps.to_dict("records")],
@@ -354,7 +350,54 @@ def side_by_side(ins: Instrument, table: pd.DataFrame, a_name: str = "a", b_name
     })
 
 
+def _area_title(ins: Instrument, row: Mapping[str, Any]) -> str:
+    """An area's title; an untitled section is named by the exercise (never by its id)."""
+    title = str(row.get("section") or "").strip()
+    return title or ins.title
+
+
+def pair_area_block(ins: Instrument, table: pd.DataFrame, a_name: str, b_name: str,
+                    suffix: str = "") -> Block | None:
+    """Agreement per area, in words, when the exercise has more than one area; means only on a
+    frequency scale (a mean of S/I/A or True/False answers means nothing)."""
+    from .pairlist import kappa_words
+
+    if len(ins.sections) < 2:
+        return None
+    areas = prep.pair_areas(ins, table)
+    if areas.empty:
+        return None
+    areas = areas.assign(section=[_area_title(ins, r) for r in areas.to_dict("records")])
+    cols = {"section": "Area", "both_answered": "Both answered", "agreements": "Same",
+            "differences": "Different"}
+    means = bool(areas[["mean_a", "mean_b"]].notna().any().any())
+    if means:
+        cols.update({"mean_a": f"Mean, {a_name}", "mean_b": f"Mean, {b_name}"})
+    cols["kappa"] = "Agreement (kappa)"
+    chart = None
+    summary = _kappa_sentence(areas)
+    if means:
+        chart, summary = plots.pair_area_chart(areas, a_name, b_name, "")
+
+    def kappa(x: Any) -> str:
+        if x is None or (isinstance(x, float) and math.isnan(x)):
+            return "not defined"
+        return f"{float(x):.2f}: {kappa_words(float(x))}"
+
+    return Block("pair-areas", f"Per area{suffix}", summary, chart, areas, cols,
+                 f"{ins.title}: agreement per area (kappa corrects agreement for chance: 1 the same answer "
+                 f"on every item, 0 no more than chance)",
+                 {"mean_a": _num, "mean_b": _num, "kappa": kappa})
+
+
 def _kappa_sentence(areas: pd.DataFrame) -> str:
-    parts = [f"“{r['section'] or r['section_id']}” {_num(r['kappa']) or 'not defined'}"
-             for r in areas.to_dict("records")]
-    return "Weighted kappa per area: " + "; ".join(parts) + "."
+    from .pairlist import kappa_words
+
+    parts = []
+    for r in areas.to_dict("records"):
+        k = r["kappa"]
+        defined = k is not None and not (isinstance(k, float) and math.isnan(k))
+        words = f"kappa {float(k):.2f}, {kappa_words(float(k))}" if defined else "kappa not defined"
+        parts.append(f"“{r['section'] or r['section_id']}”: same answer on {int(r['agreements'])} of "
+                     f"{int(r['both_answered'])} ({words})")
+    return "Agreement per area: " + "; ".join(parts) + "."

@@ -63,6 +63,12 @@ def _options(frame: pd.DataFrame | None, instruments: Mapping[str, Instrument], 
     return out
 
 
+def _plots() -> Any:
+    from .. import plots
+
+    return plots
+
+
 def steps_html(ins: Instrument) -> str:
     """The exercise's discussion steps as an ordered list (the view shows them beside the answers)."""
     steps = prep.discussion_steps(ins)
@@ -91,7 +97,7 @@ class PairView(widgets.VBox):
         self._rendered: Any = None
         self._notes_boxes: dict[str, widgets.Textarea] = {}
         self._saved: dict[str, str] = {}
-        self.title = widgets.HTML(f"<h3>{esc(self.a_name)} &amp; {esc(self.b_name)}</h3>")
+        self.title = widgets.HTML(f"<h3><bdi>{esc(self.a_name)}</bdi> &amp; <bdi>{esc(self.b_name)}</bdi></h3>")
         self.picker = widgets.Dropdown(description="Exercise", options=[], style={"description_width": "initial"},
                                        layout=widgets.Layout(width="100%", max_width="720px"))
         self.picker.add_class(CSS_CLASSES["pair_instrument"])
@@ -137,34 +143,61 @@ class PairView(widgets.VBox):
         self.body.children = tuple(self._compare(ins, occ) if kind == "compare" else self._pre_post(ins))
 
     # -- compare --------------------------------------------------------------------------------
+    @property
+    def me_first(self) -> bool:
+        """True when the person looking is the pair's second member (their answers go first)."""
+        return self.author_id is not None and self.b_id is not None and int(self.author_id) == self.b_id
+
+    def _labels(self) -> tuple[str, str]:
+        """Headings of the two answer columns: "You" and the partner for a participant, else names."""
+        if self.author_id is None:
+            return self.a_name, self.b_name
+        return ("You", self.a_name) if self.me_first else ("You", self.b_name)
+
     def _compare(self, ins: Instrument, occ: str) -> list[widgets.Widget]:
+        from .. import pairlist
+
         notes = self._load_notes(ins.id)
-        bl = _blocks.pair_blocks(self.frame, ins, self.a_name, self.b_name, self.a_id, self.b_id, occ, {})
-        by_key = {b.key: b for b in bl}
         out: list[widgets.Widget] = []
         table = prep.pair_table(self.frame, ins, self.a_id, self.b_id, occ)
         waiting = [name for name, col in ((self.a_name, "a"), (self.b_name, "b")) if table[col].isna().all()]
         if waiting:
-            out.append(widgets.HTML(message("warn", f"Waiting for {' and '.join(waiting)} to submit this exercise.")))
-        items = by_key.get("pair-items") or by_key.get("pair-none")
-        left = widgets.HTML(items.html(dpi=90) if items else "")
-        left.add_class(CSS_CLASSES["pair_table"])
-        left.layout = widgets.Layout(flex="3 1 420px", min_width="0")
-        right = widgets.HTML(steps_html(ins), layout=widgets.Layout(flex="2 1 260px", min_width="0"))
-        row = widgets.HBox([left, right], layout=widgets.Layout(flex_flow="row wrap", width="100%",
-                                                                align_items="flex-start"))
-        out.append(row)
-        for k in ("pair-areas", "pair-gaps"):
-            if k in by_key:
-                out.append(widgets.HTML(by_key[k].html(dpi=90)))
+            names = " and ".join(pairlist.name_html(n) for n in waiting)
+            out.append(widgets.HTML(f'<p class="peerkit-msg-warn" role="status"><span aria-hidden="true">⚠</span> '
+                                    f"Waiting for {names} to submit this exercise.</p>"))
+        first, second = self._labels()
+        occ_label = _blocks._occasion_label(ins, occ) if occ else ""
+        parts = [f"<h4>Side by side{' — ' + esc(occ_label) if occ_label else ''}</h4>"]
+        if self.author_id is not None:
+            parts.append(pairlist.agreement_html(ins, table))
+        else:
+            parts.append(pairlist.agreement_html(ins, table, self.a_name, self.b_name))
+        parts.append(pairlist.scale_key_html(ins))
+        parts.append(pairlist.pair_list_html(ins, table, first, second, swap=self.me_first,
+                                             caption=f"{ins.title}: side by side",
+                                             you=self.author_id is not None))
+        listing = widgets.HTML("".join(parts), layout=widgets.Layout(width="100%"))
+        listing.add_class(CSS_CLASSES["pair_table"])
+        out.append(listing)
+        if not (table["a"].isna().all() and table["b"].isna().all()):
+            a_lab, b_lab = (first, second) if not self.me_first else (second, first)
+            fig, summary = _plots().pair_chart(table, ins, a_lab, b_lab, "")
+            chart = widgets.HTML('<div class="peerkit-pair-chart">'
+                                 + _plots().figure_html(fig, summary, fmt="svg") + "</div>",
+                                 layout=widgets.Layout(width="100%"))
+            out.append(chart)
+            areas = _blocks.pair_area_block(ins, table, a_lab, b_lab)
+            if areas is not None:
+                out.append(widgets.HTML(areas.html(fmt="svg"), layout=widgets.Layout(width="100%")))
         actions = prep.action_items(ins, table)
         if len(actions):
             out.append(widgets.HTML(f"<h4>Action steps</h4><p>For each item either of you rated "
                                     f"{esc(self._low_labels(ins))}: what could you do, individually or "
                                     f"together, to begin to make changes?</p>"))
             for r in actions.to_dict("records"):
-                label = (f"<strong>{esc(_blocks._item(r))}</strong> — {esc(self.a_name)}: "
-                         f"{esc(_blocks.answer_text(ins, r['item_id'], r['a']) or '–')}, {esc(self.b_name)}: "
+                label = (f"<strong>{esc(_blocks._item(r))}</strong> — {pairlist.name_html(self.a_name)}: "
+                         f"{esc(_blocks.answer_text(ins, r['item_id'], r['a']) or '–')}, "
+                         f"{pairlist.name_html(self.b_name)}: "
                          f"{esc(_blocks.answer_text(ins, r['item_id'], r['b']) or '–')}")
                 out.extend(self._note_box(ins.id, note_key(ACTION, r["item_id"], occ), label,
                                           f"Action step {r.get('number') or ''}".strip(), notes,

@@ -10,6 +10,8 @@ and a waived violation that is fixed shows up as a plain pass.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -52,14 +54,18 @@ def finish(found: list[helpers.PageAudit]) -> None:
 
 
 def charts_have_text_and_table(page: Page, name: str) -> int:
-    """Every chart: non-empty alt text and caption, and a table with a caption in its block."""
+    """Every chart: non-empty alt text (an image's alt, an SVG's aria-label) and caption, and a table
+    with a caption in its block."""
     charts = page.evaluate("""() => [...document.querySelectorAll('figure.peerkit-chart')].map(f => {
-      const img = f.querySelector('img');
+      const img = f.querySelector('img, svg[role=img]');
       const block = f.closest('.peerkit-block') || f.parentElement;
-      const table = block && block.querySelector('table');
-      return {alt: img ? (img.getAttribute('alt') || '').trim() : '',
+      // the data behind a chart: a table, or the pair view's side-by-side list
+      const table = block && block.querySelector('table, .peerkit-pairlist-box');
+      const alt = img ? (img.getAttribute('alt') || img.getAttribute('aria-label') || '') : '';
+      return {alt: alt.trim(),
               caption: (f.querySelector('figcaption') || {textContent: ''}).textContent.trim(),
-              table: !!table, tableCaption: table ? (table.querySelector('caption') || {textContent: ''}).textContent.trim() : '',
+              table: !!table, tableCaption: table ? ((table.querySelector('caption') || {textContent: ''}).textContent.trim()
+                                                     || table.getAttribute('aria-label') || '') : '',
               block: block ? String(block.className) : ''};
     })""")
     bad = [c for c in charts if not (c["alt"] and c["caption"] and c["table"] and c["tableCaption"])]
@@ -123,7 +129,7 @@ def test_facilitator_dashboard_locked_unlocked_every_tab_and_pair_view(browser: 
         titles = instrument.locator("option").all_inner_texts()
         sia = get_instrument("sia-recovery-principles").title
         instrument.select_option(value=sia if sia in titles else titles[-1])
-        expect(view.get_by_role("table").first).to_be_visible(timeout=ACTION_TIMEOUT)
+        expect(view.get_by_role("group", name=re.compile("side by side"))).to_be_visible(timeout=ACTION_TIMEOUT)
         if view.locator("figure.peerkit-chart").count():
             charts_have_text_and_table(page, "dashboard: pair view")
         check(page, "dashboard: pair view", found)

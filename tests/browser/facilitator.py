@@ -12,10 +12,6 @@ from peerkit.instruments import get_instrument
 from .pages import ACTION_TIMEOUT, PAGE_TIMEOUT
 
 
-def _item_row(table: Locator, number: int, text: str) -> Locator:
-    return table.get_by_role("row", name=re.compile(rf"^{number}\. {re.escape(text)}\b"))
-
-
 class FacilitatorPage:
     """The dashboard in one tab: unlock with join code + passcode, then the tabs."""
 
@@ -66,15 +62,18 @@ class FacilitatorPage:
         expect(view.get_by_role("heading", name=f"{supervisor} & {peer}")).to_be_visible(timeout=ACTION_TIMEOUT)
         ins = get_instrument(instrument_id)
         view.locator(".peerkit-pair-instrument select").select_option(value=ins.title)
-        table = view.get_by_role("table", name=re.compile("side by side"))
-        expect(table).to_be_visible(timeout=ACTION_TIMEOUT)
-        headers = table.get_by_role("columnheader")
-        expect(headers.nth(1)).to_have_text(supervisor)
-        expect(headers.nth(2)).to_have_text(peer)
+        listing = view.get_by_role("group", name=re.compile("side by side"))
+        expect(listing).to_be_visible(timeout=ACTION_TIMEOUT)
         for n, item in enumerate(ins.items, 1):
-            cells = _item_row(table, n, item.text).get_by_role("cell")
-            expect(cells.nth(0)).to_have_text(sup_labels[item.id])
-            expect(cells.nth(1)).to_have_text(peer_labels[item.id])
+            row = listing.locator(".peerkit-pair-row").filter(
+                has=self.page.locator(".peerkit-pair-item", has_text=re.compile(rf"^{n}\. {re.escape(item.text)}$")))
+            expect(row.locator(".peerkit-pair-a strong")).to_have_text(sup_labels[item.id])
+            expect(row.locator(".peerkit-pair-b strong")).to_have_text(peer_labels[item.id])
+            same = sup_labels[item.id] == peer_labels[item.id]
+            expect(row.locator(".peerkit-pair-mark")).to_contain_text("same" if same else "different")
+        # differences come first
+        marks = listing.locator(".peerkit-pair-mark").all_inner_texts()
+        assert marks == sorted(marks, key=lambda m: "different" not in m), marks
         # the manual's discussion questions sit next to the comparison, with room for notes
         if ins.discussion:
             expect(view.get_by_text(ins.discussion.questions[0].text).first).to_be_visible()
@@ -104,5 +103,5 @@ def open_group_display(page: Page, url: str, passcode: str, title: str) -> float
     page.get_by_label("Passcode").fill(passcode)
     page.get_by_role("button", name="Show the group's results").click()
     expect(page.get_by_role("heading", name=title, level=2)).to_be_visible(timeout=ACTION_TIMEOUT)
-    expect(page.locator(".peerkit-dash-group-content img").first).to_be_visible(timeout=ACTION_TIMEOUT)
+    expect(page.locator(".peerkit-dash-group-content figure.peerkit-chart").first).to_be_visible(timeout=ACTION_TIMEOUT)
     return first

@@ -140,8 +140,12 @@ def test_create_session_then_pair_and_compare(store, curriculum):
     view = app.pairs_panel.view
     view.picker.value = ("compare", sia.id, "")
     text = visible_text(view)
-    assert "≠ differs" in text and "= same" in text
-    # the discussion steps sit beside the answers
+    # one list, differences first, each marked in a symbol and a word
+    assert "≠</span>&nbsp;different" in text and "=</span>&nbsp;same" in text
+    assert text.index("Where they differ (5)") < text.index("Where they agree (5)")
+    assert "agree on <strong>5 of 10</strong> items" in text
+    # the source's prompt for discussing differences comes with them
+    assert "Talk about it:" in text
     assert html.escape(sia.discussion.questions[0].text.splitlines()[0][:30]) in text
     # action steps for every item either rated I or A, saved as notes
     boxes = [w for w in walk(view) if isinstance(w, widgets.Textarea)
@@ -166,7 +170,10 @@ def test_self_evaluation_pair_view_has_areas_kappa_gaps_and_eight_questions(stor
     pse = curriculum["program-self-evaluation"]
     view.picker.value = ("compare", pse.id, "")
     text = visible_text(view)
-    assert "Per area" in text and "Weighted kappa" in text and "Largest gaps first" in text
+    assert "Per area" in text and "Agreement (kappa)" in text and "Where they differ" in text
+    # area titles (never ids), plain words for kappa, means on this frequency scale
+    assert "Strength-Based Recovery Planning" in text and "agreement" in text and "Mean, " in text
+    assert "Weighted kappa" not in text
     questions = [w for w in walk(view) if isinstance(w, widgets.Textarea)]
     assert len(questions) == len(pse.discussion.questions) == 8
     rc = curriculum["role-clarity-checklist"]

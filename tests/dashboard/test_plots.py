@@ -97,7 +97,7 @@ def test_pair_and_pre_post_charts(frame, sia, freq, check):
     assert "≠" in texts  # differences carry a symbol, not only a colour
     areas = prep.pair_areas(freq, prep.pair_table(frame, freq, 1, 2))
     fig, summary = plots.pair_area_chart(areas, "Ann", "Ben")
-    assert "“Area B” (3.00 vs 2.00, weighted kappa 0)" in summary
+    assert "“Area B” (3.00 vs 2.00; kappa 0, less than chance agreement)" in summary
     s = prep.pre_post_summary(check, prep.person_pre_post(frame, check, 1))
     fig, summary = plots.pre_post_chart(s, "Ann", "Before", "After")
     assert summary == "Items ticked went from 1 to 2 of 3 (before to after): 1 gained and 0 lost."

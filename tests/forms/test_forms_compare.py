@@ -36,7 +36,12 @@ def test_pair_sees_both_answers_and_nobody_else(make_app, store, session, instru
     assert "Comparing with Sam &lt;b&gt;Sup&lt;/b&gt;" in cps_app.compare_status.value
     panel = cps_app.compare_area.children[0]
     shown = _all_html(panel)
-    assert "≠ differs" in shown  # the first principle was rated differently
+    # the first principle was rated differently; it comes first, marked in a symbol and a word
+    assert "Where you differ (1)" in shown and "≠</span>&nbsp;different" in shown
+    # Casey is the pair's second member but sees their own answers first, as "You"
+    row = shown[shown.index("Recovery emerges from Hope"):]
+    assert row.index("You</bdi>:</span> <strong>A</strong>") < row.index("Sam &lt;b&gt;Sup&lt;/b&gt;</bdi>:</span>")
+    assert "You agree on <strong>9 of 10</strong> items" in shown
     assert "Outsider Olu" not in shown
 
     cps_app.compare_button.value = False  # closing stops the panel and clears the area

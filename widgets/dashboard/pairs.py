@@ -176,16 +176,17 @@ class PairView(widgets.VBox):
         parts.append(pairlist.pair_list_html(ins, table, first, second, swap=self.me_first,
                                              caption=f"{ins.title}: side by side",
                                              you=self.author_id is not None))
-        listing = widgets.HTML("".join(parts), layout=widgets.Layout(width="100%"))
+        a_lab, b_lab = (first, second) if not self.me_first else (second, first)
+        answered = not (table["a"].isna().all() and table["b"].isna().all())
+        if answered:  # the chart for wide screens (phones get the list only: kit.css)
+            fig, summary = _plots().pair_chart(table, ins, a_lab, b_lab, "")
+            parts.append('<div class="peerkit-pair-chart">' + _plots().figure_html(fig, summary, fmt="svg")
+                         + "</div>")
+        listing = widgets.HTML('<section class="peerkit-block peerkit-block-pair-items">' + "".join(parts)
+                               + "</section>", layout=widgets.Layout(width="100%"))
         listing.add_class(CSS_CLASSES["pair_table"])
         out.append(listing)
-        if not (table["a"].isna().all() and table["b"].isna().all()):
-            a_lab, b_lab = (first, second) if not self.me_first else (second, first)
-            fig, summary = _plots().pair_chart(table, ins, a_lab, b_lab, "")
-            chart = widgets.HTML('<div class="peerkit-pair-chart">'
-                                 + _plots().figure_html(fig, summary, fmt="svg") + "</div>",
-                                 layout=widgets.Layout(width="100%"))
-            out.append(chart)
+        if answered:
             areas = _blocks.pair_area_block(ins, table, a_lab, b_lab)
             if areas is not None:
                 out.append(widgets.HTML(areas.html(fmt="svg"), layout=widgets.Layout(width="100%")))

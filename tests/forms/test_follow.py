@@ -28,7 +28,13 @@ def test_waiting_screen_then_the_opened_exercise(store, make_app):
     assert app.follower.check() is True
     assert app.form.instrument.id == "sia-recovery-principles"
     assert "Now:" in app.live_banner.value and WAITING_TEXT not in app.live_banner.value
-    assert not app.form.submit_button.disabled
+    assert not app.form.submit_button.disabled and "you may skip it" not in app.live_banner.value
+    store.open_exercise(session.id, "recovery-orientation")  # for supervisors; Avery is one
+    app.follower.check()
+    assert "you may skip it" not in app.live_banner.value
+    peer = make_app()
+    join(peer, session.join_code, "Pat", "peer_specialist")
+    assert "This one is for supervisors; you may skip it" in peer.live_banner.value
 
 
 def test_switch_keeps_the_unsaved_draft_and_closed_refuses(store, make_app, instruments):

@@ -16,6 +16,7 @@ import ipywidgets as widgets
 from ..instruments import Instrument, InstrumentError, data_dir, instrument_files, load_instrument, sorted_by_source
 from .backend import StoreBackend
 from .common import esc, message_html, save_errors, style_widgets
+from ..live import fits_role
 from .follow import DEFAULT_INTERVAL, WAITING_TEXT, LiveFollower
 from .form import InstrumentForm
 from .join import JoinPanel, role_label
@@ -327,6 +328,8 @@ class ParticipantApp(widgets.VBox):
         name = f"“{esc(ins.title)}”" + (f" ({esc(occ)})" if occ else "")
         if state.phase == "open":
             text = f"<strong>Now:</strong> {name}. Answer, then press Submit."
+            if self.participant is not None and not fits_role(ins.completed_by, self.participant.role):
+                text += f" (This one is for {esc(AUDIENCE.get(ins.completed_by, ins.completed_by))}; you may skip it.)"
         elif state.phase == "closed":
             text = (f"<strong>Answering is closed</strong> for {name}. Your facilitator will show the "
                     "group's results.")

@@ -198,8 +198,11 @@ of the {r['kernels']} kernel processes (user + system, psutil) over {r['window_s
 - The {r['kernels']} kernels held {r['kernels_rss_gb']} GB RSS in all; starting them one after another took
   {r['started_in_s']} s.
 - The machine was shared with other work while this ran: load average {r['load_before']} before,
-  {r['load_after']} after (1, 5, 15 minutes). The figures are the kernels' own CPU time, which other load
-  does not add to.
+  {r['load_after']} after (1, 5, 15 minutes). The figures are the kernels' own CPU time: other work on the
+  machine is not counted in them (it can only delay the kernels' wake-ups).
+- No browser was connected: the kernels send their widget updates to no front end, as a phone
+  with its screen off would. `benchmarks/run.py` rewrites this file; run
+  `benchmarks/bench_follow.py --write` after it to put this section back.
 {MARK_END}
 """
 

@@ -261,7 +261,9 @@ class LivePanel(widgets.VBox):
 PROJECTOR_CSS = """
 .peerkit-projector { font-size: 22px; line-height: 1.4; --jp-widgets-font-size: 22px; --jp-ui-font-size1: 22px;
   --jp-content-font-size1: 22px; }
-.peerkit-projector .peerkit-dash-group-content > h3:first-child { display: none; }
+.peerkit-projector .peerkit-dash-group-content :is(.widget-html-content, .jupyter-widget-html-content) >
+  h3:first-child { display: none; }
+.peerkit-projector h2.peerkit-projector-small { font-size: 1.5em; }
 .peerkit-projector .peerkit-dash-group-content p, .peerkit-projector .peerkit-dash-group-content li,
 .peerkit-projector .peerkit-dash-group-content figcaption { font-size: 22px; }
 .peerkit-projector h2 { font-size: 2.1em; margin: .2em 0 .3em; line-height: 1.2; }
@@ -341,6 +343,7 @@ class ProjectorView(widgets.VBox):
             head = f"<h2>{esc(ins.title)}</h2>" + (f"<p class=\"peerkit-projector-state\">{esc(occ)}</p>"
                                                    if occ else "")
             if state.phase == "revealed":
+                head = head.replace("<h2>", '<h2 class="peerkit-projector-small">', 1)
                 self.main.value = head + "<p class=\"peerkit-projector-state\">The group's results</p>"
                 self._show_results(ins)
             else:

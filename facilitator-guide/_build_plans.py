@@ -10,7 +10,9 @@ pages carry marked blocks that this script fills in:
     <!-- generated: others unit-2.ipynb -->            any exercise of that notebook the page does
                                                         not yet describe (normally empty)
     <!-- generated: live unit-2.ipynb -->              the order and steps in facilitator-led mode
+    <!-- generated: reading cps-job-description -->    reading material (a source's text, no questions)
     <!-- generated: binder-links -->                   the Binder links (self-study.md)
+    <!-- generated: coverage -->                       what the kit holds of each source (README.md)
     ...
     <!-- end generated -->
 
@@ -69,7 +71,8 @@ class GuideError(Exception):
 
 
 def pages() -> list[Path]:
-    return sorted(p for p in GUIDE.rglob("*.md") if "_build" not in p.parts)
+    """The guide's pages, and the README (its coverage paragraph is generated too)."""
+    return sorted(p for p in GUIDE.rglob("*.md") if "_build" not in p.parts) + [ROOT / "README.md"]
 
 
 def binder_repo() -> str:
@@ -152,6 +155,17 @@ def render(spec: str, page_text: str, page: Path) -> str:
     if kind == "live":  # the session plan's "In facilitator-led mode" note
         (notebook,) = args
         return kit_pages.facilitator_led_markdown(notebook)
+    if kind == "reading":
+        from peerkit.reading import load_readings
+
+        (reading_id,) = args
+        if reading_id not in load_readings():
+            raise GuideError(f"{page.relative_to(ROOT)}: no reading material '{reading_id}' in data/reading")
+        return kit_pages.reading_markdown(reading_id)
+    if kind == "coverage":
+        from peerkit.coverage import coverage_markdown
+
+        return coverage_markdown()
     if kind == "binder-links":
         return binder_table(binder_repo())
     raise GuideError(f"{page.relative_to(ROOT)}: unknown generated block '{kind}'")
@@ -178,9 +192,14 @@ def every_instrument_placed() -> list[str]:
         if spec[0] == "others":
             from peerkit import pages as kit_pages
             rendered_by_others |= {i.id for i in kit_pages.instruments_in(spec[1])}
+    from peerkit.reading import load_readings
+
+    read = {m.group("spec").split()[1] for m in BLOCK.finditer(texts) if m.group("spec").split()[0] == "reading"}
     return [f"exercise '{i}' (data/instruments/{i}.yaml) appears in no session plan; add a "
             f"'<!-- generated: prompts {i} -->' block to the page of its notebook"
-            for i in sorted(load_all()) if i not in covered and i not in rendered_by_others]
+            for i in sorted(load_all()) if i not in covered and i not in rendered_by_others] + [
+        f"reading material '{r}' (data/reading/{r}.yaml) appears in no session plan; add a "
+        f"'<!-- generated: reading {r} -->' block" for r in sorted(load_readings()) if r not in read]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -202,19 +202,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .instruments import instrument_files, load_instrument, InstrumentError
+    from .reading import load_reading, reading_files
 
     files = instrument_files()
+    readings = set(reading_files())
     if not files:
         raise CliError("no instrument files found (looked in data/instruments; set PEERKIT_DATA to change)")
     failures = 0
+    failed: set[Path] = set()
     sources = Path(args.sources) if args.sources else None
     if sources is not None and not sources.is_dir():
         raise CliError(f"--sources {sources}: no such folder")
-    for path in files:
+    for path in files + sorted(readings):
         try:
-            ins = load_instrument(path)
+            ins = load_reading(path) if path in readings else load_instrument(path)
         except InstrumentError as exc:
             failures += 1
+            failed.add(path)
             print(f"ERROR {exc}")
             continue
         if sources is None:
@@ -226,17 +230,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
             mismatches = check(ins, sources)
         except OSError as exc:
             failures += 1
+            failed.add(path)
             print(f"ERROR {path}: cannot read the source document {ins.source.document} "
                   f"({exc.strerror or exc})")
             continue
         if mismatches:
             failures += 1
+            failed.add(path)
             print(f"ERROR {path}: {len(mismatches)} field(s) not found in {ins.source.document}")
             for m in mismatches:
                 print(f"        {m}")
         else:
             print(f"OK    {path.name} (text matches {ins.source.document})")
-    print(f"{len(files) - failures} of {len(files)} instrument files OK")
+    bad_readings = sum(1 for p in readings if p in failed)
+    print(f"{len(files) - (failures - bad_readings)} of {len(files)} instrument files OK")
+    if readings:
+        print(f"{len(readings) - bad_readings} of {len(readings)} reading material files OK")
     return 1 if failures else 0
 
 

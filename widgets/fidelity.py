@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .instruments import GAP, Instrument, parse_ranges
+from .reading import Reading
 
 __all__ = ["GAP", "Field", "Mismatch", "SourceText", "check", "source_text", "text_fields"]
 
@@ -177,8 +178,30 @@ def text_fields(ins: Instrument) -> Iterator[tuple[str, str]]:
         yield f.path, f.text
 
 
-def fields(ins: Instrument) -> Iterator[Field]:
-    """Every transcribed text of an instrument; items and their details are ``ordered``."""
+def _reading_fields(r: Reading) -> Iterator[Field]:
+    """Reading material is read in the source's order: every text of it is ``ordered``."""
+    if r.source.credit:
+        yield Field("source.credit", r.source.credit)
+    for k, part in enumerate(r.parts):
+        where = f"parts[{k}]"
+        if part.heading:
+            yield Field(f"{where}.heading", part.heading, ordered=True)
+        if part.text:
+            yield Field(f"{where}.text", part.text, ordered=True)
+        for j, e in enumerate(part.entries):
+            yield Field(f"{where}.entries[{j}]", e.text, ordered=True, number=e.number, numbered=True)
+            for d, detail in enumerate(e.details):
+                yield Field(f"{where}.entries[{j}].details[{d}]", detail, ordered=True)
+        if part.after:
+            yield Field(f"{where}.after", part.after, ordered=True)
+
+
+def fields(ins: Instrument | Reading) -> Iterator[Field]:
+    """Every transcribed text of an exercise (items and their details are ``ordered``) or of
+    reading material (all of it ``ordered``)."""
+    if isinstance(ins, Reading):
+        yield from _reading_fields(ins)
+        return
     if ins.instructions:
         yield Field("instructions", ins.instructions)
     if ins.source.credit:
@@ -261,7 +284,7 @@ _LIST_NUMBER = re.compile(r"(?:^|[^\w,.()\x00-])(\d{1,2})[.)]$")
 _SPACED_HYPHEN = re.compile(r"\w+- \w+")
 
 
-def check(ins: Instrument, seeds_dir: Path) -> list[Mismatch]:
+def check(ins: Instrument | Reading, seeds_dir: Path) -> list[Mismatch]:
     """Return the text fields of ``ins`` that are not transcribed exactly from its source."""
     path = seeds_dir / ins.source.document
     furniture, cuts = ins.source.furniture, ins.source.interleaved

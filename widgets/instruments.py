@@ -471,7 +471,12 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 
 def parse_instrument(text: str, path: Path | str = "<string>") -> Instrument:
-    """Parse and validate YAML text; raises :class:`InstrumentError`.
+    """Parse and validate YAML text; raises :class:`InstrumentError`."""
+    return parse_model(Instrument, text, path)
+
+
+def parse_model(model: Any, text: str, path: Path | str = "<string>") -> Any:
+    """Parse YAML text into ``model`` (a pydantic model); raises :class:`InstrumentError`.
 
     The fast path parses with libyaml (a few ms for the whole kit; every Voila page is a
     new kernel that loads the instruments). Only when that fails is the text parsed again
@@ -482,7 +487,7 @@ def parse_instrument(text: str, path: Path | str = "<string>") -> Instrument:
         try:
             raw = yaml.load(text, Loader=fast)  # noqa: S506 - CSafeLoader is the safe loader
             if isinstance(raw, dict):
-                return Instrument.model_validate(raw)
+                return model.model_validate(raw)
         except (yaml.YAMLError, ValidationError):
             pass
     try:
@@ -497,7 +502,7 @@ def parse_instrument(text: str, path: Path | str = "<string>") -> Instrument:
     if not isinstance(raw, dict):
         raise InstrumentError(path, ["line 1: the file must be a mapping with 'id', 'title', 'sections', ..."])
     try:
-        return Instrument.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

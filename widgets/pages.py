@@ -41,6 +41,8 @@ __all__ = [
     "prompts",
     "prompts_markdown",
     "query_params",
+    "reading",
+    "reading_markdown",
     "self_study_app",
     "set_overview",
     "set_overview_markdown",
@@ -285,6 +287,37 @@ def facilitator_led_markdown(notebook: str, instruments: dict[str, Instrument] |
     return "\n".join(out)
 
 
+def reading_markdown(reading: Any, heading: bool = True) -> str:
+    """Reading material as Markdown: the source's text, nothing to answer; the kit's headings in
+    italics, the kit's note labelled as the kit's."""
+    from .reading import get_reading
+
+    r = get_reading(reading) if isinstance(reading, str) else reading
+    out = [f"### {_md(r.title)}", ""] if heading else []
+    out += [f"*Reading material · {_md(r.source.title)}"
+            + (f", {_md(r.source.exercise)}" if r.source.exercise and r.source.exercise != r.title else "")
+            + " · nothing to answer*", ""]
+    if r.kit_note:
+        out += [f"**Note from this kit (not in the source):** {_md(r.kit_note)}", ""]
+    for part in r.parts:
+        if part.title:
+            out += [f"**{_md(part.title)}** *(heading added by the kit)*", ""]
+        if part.heading:
+            out += [f"**{_md(part.heading)}**", ""]
+        if part.text:
+            out += [_block(part.text), ""]
+        for e in part.entries:
+            out.append(f"- **{_md(e.number)}.** {_md(e.text)}" if e.number else f"- {_md(e.text)}")
+            out += [f"    - {_md(d)}" for d in e.details]
+        if part.entries:
+            out.append("")
+        if part.after:
+            out += [_block(part.after), ""]
+    if r.source.credit:
+        out += [f"*{_md(r.source.credit)}*", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
 # -- display helpers used by the notebooks -----------------------------------------------
 
 def _markdown(text: str) -> Any:
@@ -313,6 +346,11 @@ def set_overview(notebook: str) -> Any:
 def prompts(instrument_id: str, occasion: str | None = None, items: bool | None = None,
             heading: bool = False) -> Any:
     return _markdown(prompts_markdown(instrument_id, occasion=occasion, items=items, heading=heading))
+
+
+def reading(reading_id: str, heading: bool = False) -> Any:
+    """Reading material of a source shown as text in a notebook (nothing to answer)."""
+    return _markdown(reading_markdown(reading_id, heading=heading))
 
 
 def query_params() -> dict[str, str]:

@@ -107,3 +107,35 @@ def test_self_study_page(browser: Browser, axe_js, a11y_server):
         check_page(page, "self-study: start")
     finally:
         ctx.close()
+
+
+def test_multi_select_and_table_rows(phone: ParticipantPage):
+    """The peer-role chart's "why" (tick every category that applies) and the competency table's
+    rows (related knowledge as a heading over its skills) at 375 px."""
+    from tests.browser.conftest import ARTIFACTS
+
+    page = phone.page
+    if not page.locator(".peerkit-signed-in").inner_text().strip():
+        pytest.skip("joining failed (see test_exercise_chooser_after_joining)")
+    phone.choose("peer-role-sorting")
+    why = page.locator(".peerkit-form .peerkit-item-why-reading-files")
+    expect(why).to_be_attached(timeout=ACTION_TIMEOUT)  # 105 items: the last section renders last
+    why.scroll_into_view_if_needed()
+    boxes = why.locator("input[type=checkbox]")
+    expect(boxes).to_have_count(3, timeout=ACTION_TIMEOUT)
+    boxes.nth(0).check()
+    boxes.nth(2).check()
+    expect(boxes.nth(2)).to_be_checked()
+    expect(why.get_by_text("Power Imbalance", exact=True)).to_be_visible()
+    expect(page.locator(".peerkit-form .peerkit-kit-note").first).to_contain_text("this kit's exercise")
+    ARTIFACTS.mkdir(exist_ok=True)
+    why.screenshot(path=str(ARTIFACTS / "multi-select-375.png"))
+    check_page(page, "form: multi (peer-role-sorting)")
+
+    phone.choose("peer-support-competencies")
+    heading = page.locator(".peerkit-form .peerkit-row-heading").first
+    expect(heading).to_have_text("Knowledge of ‘peer’ movement")
+    expect(page.locator(".peerkit-form .peerkit-footnote")).to_have_text("* A partial list")
+    page.locator(".peerkit-form .peerkit-columns").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "competencies-375.png"))
+    check_page(page, "form: checklist with table rows (peer-support-competencies)")

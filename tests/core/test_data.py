@@ -8,6 +8,18 @@ import pytest
 
 from peerkit.fidelity import check
 from peerkit.instruments import Instrument, instrument_files, load_all, validate_all
+from peerkit.reading import load_readings, reading_files
+
+# reading material id -> entries per part, counted in the sources
+EXPECTED_READING = {
+    "competency-pyramid": [0, 0, 0, 0, 0],  # 001 lines 1004-1023: four levels, text only
+    "interview-questions": [5, 8, 7, 5, 0],  # 001 lines 2007-2100, then the scenario
+    "proficiencies": [10],  # 001 lines 2163-2176
+    "common-terms": [9],  # 002 lines 16-37
+    "related-models": [6],  # 002 lines 39-57
+    "recruiting-peers": [6],  # 002 lines 137-145
+    "cps-job-description": [0, 0, 0, 0, 0, 0, 3, 8, 15, 11],  # 004 lines 2963-3149
+}
 
 # instrument id -> items per section, counted in the source documents
 EXPECTED_COUNTS = {
@@ -17,9 +29,13 @@ EXPECTED_COUNTS = {
     "agency-self-assessment": [3, 3],
     "peer-vs-non-peer-supervision-quiz": [4],
     "peer-support-values": [4],
-    "peer-support-competencies": [26, 7, 11],
+    "peer-support-competencies": [26, 7, 11],  # the skills of each area; 9, 3 and 6 knowledge rows
     "peer-role-sorting": [8, 5, 6, 5, 5, 6, 7, 14, 5, 5, 5, 5, 5, 4, 6, 14],
     "job-description-components": [5, 7, 16, 10],
+    "policy-review": [4],  # lines 680-693: the review question and HR questions A-C
+    "provider-survey": [7],  # lines 2509-2639: the survey's seven questions
+    "implementation-concerns": [11],  # lines 2691-2832: eleven concerns
+
     # 004 training manual
     "co-learning": [6],
     "recovery-orientation": [4],
@@ -40,6 +56,8 @@ EXPECTED_COUNTS = {
     "dialogue-exercise": [6],
     "vulnerability-dyads": [5],
     "peer-integration-environments": [1],
+    "questions-we-may-have-asked": [8],  # lines 188-195
+    "resist-the-temptation": [6],  # lines 254-260
     # 003 practice guidelines
     "practice-guidelines-checklist": [12, 14, 5, 1, 2],
 }
@@ -108,3 +126,49 @@ def test_readme_states_the_number_of_exercises(root):
     stated = re.search(r"(\d+) exercises in all", readme)
     assert stated, "README.md should say how many exercises the kit holds"
     assert int(stated.group(1)) == len(load_all())
+
+
+def test_every_reading_file_validates_and_is_counted():
+    found = load_readings()
+    assert sorted(found) == sorted(EXPECTED_READING)
+    for rid, counts in EXPECTED_READING.items():
+        assert [len(p.entries) for p in found[rid].parts] == counts, rid
+
+
+@pytest.mark.parametrize("path", reading_files(), ids=lambda p: p.stem)
+def test_reading_text_is_verbatim_from_the_source(path, seeds_dir):
+    r = load_readings()[path.stem]
+    mismatches = check(r, seeds_dir)
+    assert not mismatches, f"{path.name}:\n" + "\n".join(str(m) for m in mismatches)
+
+
+def test_reading_goes_with_existing_exercises():
+    exercises = load_all()
+    for r in load_readings().values():
+        assert set(r.goes_with) <= set(exercises), r.id
+
+
+def test_readme_coverage_paragraph_is_current(root):
+    from peerkit.coverage import coverage_markdown
+
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert "<!-- generated: coverage -->\n\n" + coverage_markdown() + "\n<!-- end generated -->" in readme, (
+        "README.md's coverage paragraph is out of date: run .venv/bin/python facilitator-guide/_build_plans.py")
+    for title in {i.source.title for i in load_all().values()}:
+        assert title in readme
+    assert "5.2" in readme  # the exercise with no body in the manual is named
+
+
+def test_nothing_names_a_path_outside_the_repository(root):
+    import subprocess
+
+    files = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True).stdout.split()
+    offenders = []
+    OUTSIDE = ("/".join(("shared", "seeds")), "/".join(("..", "shared")))  # spelled apart: not a hit here
+    for name in files:
+        if name.startswith(".ci/") or not name.endswith((".md", ".py", ".yaml", ".yml", ".ipynb", ".toml", ".json")):
+            continue
+        text = (root / name).read_text(encoding="utf-8", errors="replace")
+        if any(needle in text for needle in OUTSIDE):
+            offenders.append(name)
+    assert not offenders, f"these files name a folder outside the repository: {offenders}"

@@ -66,6 +66,23 @@ def test_every_tagged_exercise_has_its_cells(exercise_set):
     assert not strays, f"{exercise_set.notebook} shows exercises not tagged '{exercise_set.tag}': {sorted(strays)}"
 
 
+@pytest.mark.parametrize("exercise_set", EXERCISE_SETS, ids=lambda s: s.notebook)
+def test_every_reading_of_a_set_is_shown_in_its_notebook(exercise_set):
+    from peerkit.reading import load_readings
+
+    code = _code(_read(NOTEBOOKS / exercise_set.notebook))
+    for r in load_readings().values():
+        if exercise_set.tag in r.tags:
+            assert re.search(rf'reading\("{re.escape(r.id)}"', code), f"{exercise_set.notebook}: no reading(\"{r.id}\")"
+
+
+def test_every_reading_is_in_a_notebook():
+    from peerkit.reading import load_readings
+
+    tags = {s.tag for s in EXERCISE_SETS}
+    assert not [r.id for r in load_readings().values() if not tags & set(r.tags)]
+
+
 def test_every_instrument_is_in_a_notebook():
     homeless = sorted(i.id for i in load_all().values() if not notebooks_for(i))
     assert not homeless, f"no notebook hosts {homeless}: tag them (unit-N, handbook, slides, guidelines, webinar)"

@@ -139,3 +139,32 @@ def test_directions_keep_their_paragraphs_and_lists_in_markdown():
     )
     # the source's own numbers stay as printed (Markdown would renumber "3." then "5." as 3, 4)
     assert _block("3. Third\n5. Fifth") == "3\\. Third\n\n5\\. Fifth"
+
+
+def test_the_sources_numbers_are_shown_as_printed():
+    # Markdown would renumber "1." then "3." as 1, 2: the plans keep the source's own numbers
+    from peerkit.pages import _block, prompts_markdown
+
+    assert _block("1. First\n3. Third") == "1\\. First\n\n3\\. Third"
+    sia = prompts_markdown("sia-recovery-principles")
+    assert "3\\. Compare your ratings" in sia and "4\\. What steps could you take" in sia
+    assert "1. Compare" not in sia
+
+
+def test_the_kits_additions_are_labelled_in_the_prompts():
+    from peerkit.pages import prompts_markdown
+
+    text = prompts_markdown("misconceptions")
+    assert "Note from this kit (not in the source):" in text and "kit's derivation" in text
+
+
+def test_reading_material_is_text_with_the_kits_headings_marked():
+    from peerkit.pages import reading_markdown
+
+    text = reading_markdown("interview-questions")
+    assert "nothing to answer" in text
+    assert "*(heading added by the kit)*" in text
+    assert "- **1.** Can you tell me some ways" in text
+    assert "Another example: [gap in the source]" in text
+    job = reading_markdown("cps-job-description")
+    assert job.startswith("### 5.2 Reading, CPS Job Description") and "*adapted from job descriptions" in job

@@ -253,9 +253,10 @@ class _MultiBox(widgets.VBox):
 
     def __init__(self, scale: Scale, name: str, shared: Shared):
         self.scale = scale
+        # each box's tooltip names the item too (the group has no label of its own)
         self.boxes = [widgets.Checkbox(value=False, description=o.label, indent=False,
-                                       tooltip=f"{o.label}: {o.description}" if o.description else o.label,
-                                       layout=shared.full(), style=shared.style(CheckboxStyle))
+                                       tooltip=f"{name} — {o.label}", layout=shared.full(),
+                                       style=shared.style(CheckboxStyle))
                       for o in scale.options]
         super().__init__(children=self.boxes, layout=shared.full())
         self.description = name
@@ -290,6 +291,11 @@ class MultiControl(ItemControl):
     """One checkbox per option: tick every one that applies (the answer key stays hidden)."""
 
     kind = "multi"
+
+    def __init__(self, *args: Any, **kw: Any):
+        super().__init__(*args, **kw)
+        # a Box has no description in the browser, where a tooltip without one breaks the view
+        self.input.tooltip = None
 
     def _make_input(self) -> widgets.DOMWidget:
         return _MultiBox(self.scale, self.accessible_name, self.shared)

@@ -11,6 +11,7 @@ import pytest
 from peerkit.forms import (CONTROL_CLASSES, ChecklistControl, FormState, InstrumentForm, MemoryBackend,
                            item_numbers, participant_app)
 from peerkit.instruments import SCALE_KINDS, load_instrument
+from peerkit.forms.controls import MultiControl
 
 from .conftest import first_value
 
@@ -47,7 +48,11 @@ def test_every_instrument_builds_with_labelled_controls(instruments):
             assert isinstance(ctl, CONTROL_CLASSES[ins.scale_for(item).kind])
             # the control itself carries the item's number and text (description + tooltip)
             assert ctl.input.description == f"{nums[item.id]}. {item.text}"
-            assert ctl.input.tooltip == ctl.input.description
+            if isinstance(ctl, MultiControl):
+                # a group of checkboxes: each box's tooltip names the item and the option
+                assert all(b.tooltip.startswith(ctl.input.description + " — ") for b in ctl.input.boxes)
+            else:
+                assert ctl.input.tooltip == ctl.input.description
             if not isinstance(ctl, ChecklistControl):
                 # visible label: number + escaped text in an HTML widget
                 assert f"<strong>{html.escape(nums[item.id])}.</strong> {html.escape(item.text)}" in ctl.label.value

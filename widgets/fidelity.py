@@ -240,7 +240,8 @@ def fields(ins: Instrument | Reading) -> Iterator[Field]:
         if g.text:
             yield Field(f"guidance[{g.title}].text", g.text)
         for k, p in enumerate(g.points):
-            yield Field(f"guidance[{g.title}].points[{k}]", p)
+            yield Field(f"guidance[{g.title}].points[{k}]", p, number=g.numbers[k] if g.numbers else None,
+                        numbered=True)
     if ins.discussion:
         if ins.discussion.intro:
             yield Field("discussion.intro", ins.discussion.intro)
@@ -325,8 +326,9 @@ def check(ins: Instrument | Reading, seeds_dir: Path) -> list[Mismatch]:
             if f.numbered and not f.number and k == 0:
                 label = _LIST_NUMBER.search(src.chars[max(0, m.start() - 5):m.start()])
                 if label:
+                    where = "numbers" if ".points[" in f.path else "number"
                     out.append(Mismatch(f.path, para.strip(), f"the source numbers it {label.group(1)!r} "
-                                        f"(line {src.line_at(m.start())}): set 'number'"))
+                                        f"(line {src.line_at(m.start())}): set '{where}'"))
                     break
             problem = _hyphens(src, m.start(), m.end(), para, vocab)
             if problem is None:

@@ -81,8 +81,9 @@ class Scale(_Model):
     """How an item is answered.
 
     ``kind`` chooses the control: true_false, sia (Strong/Incomplete/Absent),
-    frequency (1-5), choice (options, optionally with an answer key),
-    checklist (tick or not) and text (free reflection).
+    frequency (1-5), choice (options, optionally with an answer key), multi (tick every
+    option that applies; stored as the chosen values joined by ``+``), checklist (tick or
+    not) and text (free reflection).
     """
 
     kind: Literal["true_false", "sia", "frequency", "choice", "multi", "checklist", "text"]
@@ -173,8 +174,8 @@ class Scale(_Model):
         if self.kind == "checklist":
             return isinstance(value, bool)
         if self.kind == "multi":
-            # "" is an answer: none of the options applies
-            return isinstance(value, str) and (value == "" or value == self.join(value.split(MULTI_SEP)))
+            # one or more options, each once, in the scale's order
+            return isinstance(value, str) and value != "" and value == self.join(value.split(MULTI_SEP))
         return self.option(value) is not None
 
 
@@ -288,6 +289,18 @@ class Guidance(_Model):
     title: Text
     text: str | None = None
     points: tuple[str, ...] = ()
+    numbers: tuple[str, ...] = Field(default=(), description=(
+        "the source's numbers of the points ('1', '2', '3'), when it numbers them"))
+
+    def labelled(self) -> list[tuple[str | None, str]]:
+        """(the source's number or None, point): None where the source bullets the list."""
+        return list(zip(self.numbers or (None,) * len(self.points), self.points))
+
+    @model_validator(mode="after")
+    def _numbers(self) -> "Guidance":
+        if self.numbers and len(self.numbers) != len(self.points):
+            raise ValueError(f"guidance '{self.title}': {len(self.numbers)} numbers for {len(self.points)} points")
+        return self
 
 
 class Question(_Model):
@@ -304,6 +317,10 @@ class Discussion(_Model):
     def numbered(self) -> list[tuple[str, Question]]:
         """(label, question): the source's number where it gives one, else 1, 2, ..."""
         return [(q.number or str(k), q) for k, q in enumerate(self.questions, 1)]
+
+    def labelled(self) -> list[tuple[str | None, Question]]:
+        """(the source's number or None, question): None where the source bullets the list."""
+        return [(q.number, q) for q in self.questions]
 
 
 class Occasion(_Model):

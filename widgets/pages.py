@@ -247,12 +247,13 @@ def prompts_markdown(instrument: Instrument | str, occasion: str | None = None,
         out += [f"**{_md(d.title or 'Discussion')}**", ""]
         if d.intro:
             out += [_block(d.intro), ""]
-        out += [f"{_md(n)}\\. {_md(q.text)}  " for n, q in d.numbered()] + [""]
+        out += [f"{_md(n)}\\. {_md(q.text)}  " if n else f"- {_md(q.text)}" for n, q in d.labelled()] + [""]
     for g in ins.guidance:
         out += [f"**{_md(g.title)}**", ""]
         if g.text:
             out += [_block(g.text), ""]
-        out += [f"- {_md(p)}" for p in g.points] + ([""] if g.points else [])
+        out += [f"{_md(n)}\\. {_md(p)}  " if n else f"- {_md(p)}" for n, p in g.labelled()]
+        out += [""] if g.points else []
     return "\n".join(out).rstrip() + "\n"
 
 

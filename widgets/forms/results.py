@@ -169,9 +169,14 @@ def _text_answers_html(ins: Instrument, answers: Mapping[str, Any], num: Mapping
 def _guidance_html(ins: Instrument) -> str:
     out = ""
     for g in ins.guidance:
-        points = "".join(f"<li>{esc(p)}</li>" for p in g.points)
-        out += (f'<div class="peerkit-guidance"><h4>{esc(g.title)}</h4>{paragraphs(g.text)}'
-                f"{f'<ul>{points}</ul>' if points else ''}</div>")
+        if g.numbers:  # the source numbers the points: show its numbers, as printed
+            points = "".join(f"<li><strong>{esc(n)}.</strong> {esc(p)}</li>" for n, p in g.labelled())
+            listing = f'<ul style="list-style:none;padding-left:0">{points}</ul>'
+        else:
+            points = "".join(f"<li>{esc(p)}</li>" for p in g.points)
+            listing = f"<ul>{points}</ul>" if points else ""
+        out += f'<div class="peerkit-guidance"><h4>{esc(g.title)}</h4>{paragraphs(g.text)}{listing}</div>'
+
     return out
 
 
@@ -179,9 +184,14 @@ def _discussion_html(ins: Instrument) -> str:
     d = ins.discussion
     if d is None:
         return ""
-    qs = "".join(f"<li><strong>{esc(n)}.</strong> {esc(q.text)}</li>" for n, q in d.numbered())
+    if any(n for n, _ in d.labelled()):  # the source's own numbers, as printed
+        qs = "".join(f"<li><strong>{esc(n or '')}{'.' if n else ''}</strong> {esc(q.text)}</li>"
+                     for n, q in d.labelled())
+        items = f'<ul style="list-style:none;padding-left:0">{qs}</ul>'
+    else:  # the source bullets them
+        items = "<ul>" + "".join(f"<li>{esc(q.text)}</li>" for q in d.questions) + "</ul>"
     return (f'<div class="peerkit-discussion"><h4>{esc(d.title or "For discussion")}</h4>'
-            f'{paragraphs(d.intro)}<ul style="list-style:none;padding-left:0">{qs}</ul></div>')
+            f"{paragraphs(d.intro)}{items}</div>")
 
 
 # -- occasions (pre -> post) ------------------------------------------------

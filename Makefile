@@ -46,6 +46,7 @@ bench: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/peerkit demo
 
+# with PEERKIT_SEEDS set (the folder of source documents), the text is checked against them too
 validate: $(STAMP)
 	$(VENV)/bin/peerkit validate
 

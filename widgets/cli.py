@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import getpass
+import os
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
@@ -210,7 +211,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         raise CliError("no instrument files found (looked in data/instruments; set PEERKIT_DATA to change)")
     failures = 0
     failed: set[Path] = set()
-    sources = Path(args.sources) if args.sources else None
+    # the folder of source documents: --sources, else $PEERKIT_SEEDS (as the tests use it)
+    sources_arg = args.sources or os.environ.get("PEERKIT_SEEDS", "").strip() or None
+    sources = Path(sources_arg) if sources_arg else None
     if sources is not None and not sources.is_dir():
         raise CliError(f"--sources {sources}: no such folder")
     for path in files + sorted(readings):
@@ -387,7 +390,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("validate", help="check every instrument file in data/instruments")
-    p.add_argument("--sources", metavar="DIR", help="also check the text against the source documents in DIR")
+    p.add_argument("--sources", metavar="DIR", help="also check the text against the source documents in DIR "
+                   "(default: $PEERKIT_SEEDS when set)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("report", help="write a printable session or pair report (HTML or PDF)")

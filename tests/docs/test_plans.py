@@ -51,3 +51,25 @@ def test_markers_are_balanced() -> None:
     for page in GUIDE.rglob("*.md"):
         text = page.read_text(encoding="utf-8")
         assert text.count("<!-- generated: ") == text.count("<!-- end generated -->"), page.name
+
+
+def test_a_tick_means_the_same_on_the_form_and_in_the_plan() -> None:
+    # checklists whose source gives no direction: the kit's note says once what a tick means, and the
+    # plan's own words (outside the generated blocks) use the same meaning
+    import re
+
+    from peerkit.instruments import load_all
+    from peerkit.pages import notebooks_for
+
+    checked = 0
+    for ins in load_all().values():
+        m = re.search(r"a tick means:? “([^”]+)”", " ".join((ins.kit_note or "").split()))
+        if not m:
+            continue
+        meaning = m.group(1).rstrip(".")
+        for notebook in notebooks_for(ins):
+            page = (GUIDE / "session-plans" / notebook.replace(".ipynb", ".md")).read_text(encoding="utf-8")
+            own = " ".join(build.BLOCK.sub("", page).split())
+            assert meaning in own, f"{notebook}: the plan does not say what a tick means in {ins.id}: {meaning!r}"
+            checked += 1
+    assert checked >= 5

@@ -144,13 +144,18 @@ def _sources_for(folder: Path, data: Path) -> Path:
 
 
 def test_validate(capsys, tmp_path: Path, fixture_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PEERKIT_SEEDS", raising=False)
     code, out, _ = run(capsys, "validate")
-    assert code == 0 and "6 of 6 instrument files OK" in out
+    assert code == 0 and "6 of 6 instrument files OK" in out and "text matches" not in out
 
     sources = _sources_for(tmp_path / "seeds", fixture_data)
     code, out, _ = run(capsys, "validate", "--sources", str(sources))
     assert code == 0, out
     assert "text matches fixture.txt" in out
+    monkeypatch.setenv("PEERKIT_SEEDS", str(sources))  # the tests' variable is the default folder
+    code, out, _ = run(capsys, "validate")
+    assert code == 0 and "text matches fixture.txt" in out
+    monkeypatch.delenv("PEERKIT_SEEDS")
 
     wrong = tmp_path / "wrong-seeds"  # another folder: fidelity caches documents by path
     wrong.mkdir()

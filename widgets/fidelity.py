@@ -17,7 +17,12 @@ characters only these may differ:
 
 Nothing is fuzzy: a dropped, added or changed word, or a changed punctuation mark, fails. The
 items (with their details) must also follow the source's order, and an item's ``number`` must
-be the label the source prints in front of it (``1.``, ``a)``, ``A.``).
+be the label the source prints in front of it (``1.``, ``a)``, ``A.``); where the source numbers
+an item or a question and the data does not, that fails too. Words cut from the end or the start
+of an item are caught as well: between two consecutive items the source may hold only what the
+data accounts for (other fields, section titles, option labels, numbers, bullets, answer boxes,
+and text the data names in ``source.omitted``), and each range of ``source.lines`` must end on
+the exercise's last line of text.
 
 A line-end hyphen is judged by the words of all the source documents: kept where the joined word
 is not a word the sources use elsewhere (``recovery-oriented``), dropped where it is and the
@@ -297,6 +302,7 @@ def check(ins: Instrument | Reading, seeds_dir: Path) -> list[Mismatch]:
                            for p in main.problems]
     cursor = 0  # the ordered fields: each starts after the previous one ended
     covered: set[int] = set()
+    spans: list[tuple[int, int, bool]] = []
     for f in fields(ins):
         src = main
         if f.lines:
@@ -341,11 +347,58 @@ def check(ins: Instrument | Reading, seeds_dir: Path) -> list[Mismatch]:
                 break
             if src is main:
                 covered.update(main.line_of[m.start():m.end()])
+                spans.append((m.start(), m.end(), f.ordered))
             start = m.end() if f.ordered else start
             if f.ordered:
                 cursor = m.end()
     if not out:
         out += _range_problems(ins, main, covered)
+    if not out:
+        out += _gap_problems(ins, main, spans)
+    return out
+
+
+def _headings(ins: Instrument | Reading) -> list[str]:
+    """Text the source prints between items that the data holds as headings or labels (checked
+    only here, as what may stand between items), or names as left out on purpose."""
+    out = [ins.title, ins.source.exercise or "", *ins.source.omitted]
+    if isinstance(ins, Reading):
+        out += [p.title or "" for p in ins.parts]
+        return [t for t in out if t]
+    out += [s.title or "" for s in ins.sections]
+    scales = [ins.scale, *(s.scale for s in ins.sections), *(i.scale for i in ins.items)]
+    for scale in scales:
+        for o in (scale.options if scale else ()):
+            out += [o.label, o.description or ""]
+    out += [g.title for g in ins.guidance] + ([ins.discussion.title or ""] if ins.discussion else [])
+    out += [o.label for o in ins.occasions]
+    return [t for t in out if t]
+
+
+_WORDISH = re.compile(r"[A-Za-z’']{3,}")
+
+
+def _gap_problems(ins: Instrument | Reading, main: SourceText, spans: list[tuple[int, int, bool]]) -> list[Mismatch]:
+    """Between two consecutive items the source may hold only what the data accounts for: other
+    fields, headings and labels, numbers, bullets and answer boxes. Words left over there were
+    dropped from an item (its end or the next one's start)."""
+    covered = bytearray(len(main.chars))
+    for a, b, _ in spans:
+        covered[a:b] = b"\x01" * (b - a)
+    removable = sorted({_WS.sub("", t) for t in _headings(ins)}, key=len, reverse=True)
+    ordered = sorted((a, b) for a, b, o in spans if o)
+    out = []
+    for (_, end), (start, _) in zip(ordered, ordered[1:]):
+        gap = "".join(c for i, c in enumerate(main.chars[end:start], end) if not covered[i])
+        gap = gap.replace(SOFT, "-").replace("*", "")  # Markdown emphasis of a converted source
+        for text in removable:
+            gap = gap.replace(text, " ")
+        for word in _WORDISH.findall(gap):
+            if len(set(word.lower())) > 1:  # "eee" is the extraction's bullets, "TF" the answer boxes
+                out.append(Mismatch("items", gap.strip()[:120], f"source text between two items (after line "
+                                    f"{main.line_at(end - 1)}) is in no field: a word dropped from an item? "
+                                    "(name text left out on purpose in source.omitted)"))
+                break
     return out
 
 

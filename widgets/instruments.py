@@ -278,6 +278,9 @@ class Source(_Model):
         "page furniture of the source (running headers, footers) that may stand between the "
         "exercise's words; page numbers are always furniture"))
     credit: str | None = Field(default=None, description="the source's credit line for the exercise")
+    omitted: tuple[str, ...] = Field(default=(), description=(
+        "text between the exercise's items that the kit leaves out on purpose (a table's column "
+        "headings, a slide's aside), named so that the source check can tell it from a dropped word"))
     interleaved: tuple[Interleaved, ...] = Field(default=(), description=(
         "words of another column on a line of the exercise, removed by the source check (the "
         "words must be on that line, exactly)"))

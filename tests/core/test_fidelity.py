@@ -79,6 +79,32 @@ def test_a_dropped_word_is_caught(seeds: Path) -> None:
     assert len(found) == 1 and "items.q1.text: not found in the source" in found[0]
 
 
+def test_words_dropped_at_the_end_or_start_of_an_item_are_caught(seeds: Path) -> None:
+    # what is left is still a run of the source, but the dropped words stay between two items
+    end = [dict(GOOD[0], text="There are multiple people who understand and support moving forward with"),
+           *GOOD[1:]]
+    found = _check(seeds, end)
+    assert len(found) == 1 and "source text between two items" in found[0] and "implementingpeerroles" in found[0]
+    start = [GOOD[0], dict(GOOD[1], text="are in key supervisory roles.", number=None), GOOD[2]]
+    assert any("Severalpeople" in f for f in _check(seeds, start))
+
+
+def test_words_dropped_from_the_last_item_are_caught_by_the_range(seeds: Path) -> None:
+    last = [*GOOD[:2], dict(GOOD[2], text="You have identified how you will support adding peer roles in your")]
+    assert _check(seeds, last) == ["source.lines: the exercise's text ends at line 13, not at 14: '1-14'"]
+
+
+def test_text_left_out_on_purpose_must_be_named(seeds: Path) -> None:
+    import yaml
+
+    items = [dict(GOOD[0], text="There are multiple people who understand and support moving forward with"),
+             *GOOD[1:]]
+    data = yaml.safe_load(_instrument(items))
+    assert any("between two items" in str(m) for m in check(parse_instrument(yaml.safe_dump(data)), seeds))
+    data["source"]["omitted"] = ["implementing peer roles."]
+    assert check(parse_instrument(yaml.safe_dump(data, allow_unicode=True)), seeds) == []
+
+
 def test_a_changed_word_is_caught(seeds: Path) -> None:
     items = [GOOD[0], dict(GOOD[1], text="Several people are in key supervising roles."), GOOD[2]]
     found = _check(seeds, items)
@@ -184,3 +210,11 @@ def test_real_competency_with_a_changed_word_fails(seeds_dir: Path) -> None:
     changed = " ".join(words[:-2] + ["quickly"] + words[-1:])
     found = check(_with_item_text("program-self-evaluation", first.id, changed), seeds_dir)
     assert [m.field for m in found] == [f"items.{first.id}.text"]
+
+
+def test_real_readiness_item_cut_short_fails(seeds_dir: Path) -> None:
+    q1 = load_all()["readiness-timeline"].item("q1").text
+    cut = " ".join(q1.split()).removesuffix(" with implementing peer roles.")
+    assert cut != " ".join(q1.split())
+    found = check(_with_item_text("readiness-timeline", "q1", cut), seeds_dir)
+    assert found and "source text between two items" in str(found[0]) and "implementingpeerroles" in str(found[0])

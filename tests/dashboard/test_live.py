@@ -137,3 +137,21 @@ def test_join_link_and_qr(monkeypatch):
 def test_default_plan_from_the_title():
     assert default_plan("Unit 4 – ethics") == "unit-4"
     assert default_plan("Spring workshop") == "unit-1"
+
+
+def test_start_page_join_card_and_display_group_size(monkeypatch):
+    from peerkit import pages
+
+    monkeypatch.setenv("PEERKIT_PUBLIC_URL", "http://192.168.1.20:8866/")
+    monkeypatch.setenv("QUERY_STRING", "code=k7p-x3m&min_group=2")
+    box = pages.join_card_page()
+    assert box.code.value == "k7p-x3m" and "K7P-X3M" in box.card.html.value
+    assert "participant.ipynb?code=K7PX3M" in box.card.html.value and "<svg" in box.card.html.value
+    box.code.value = "not a code"  # no code: the link to the participant app without one
+    assert box.card.html.value.count("participant.ipynb\"") == 1 and "Join code" not in box.card.html.value
+    assert pages._display_min_group() == 2
+    monkeypatch.setenv("QUERY_STRING", "min_group=lots")
+    monkeypatch.setenv("PEERKIT_DISPLAY_MIN_GROUP", "4")
+    assert pages._display_min_group() == 4
+    monkeypatch.delenv("PEERKIT_DISPLAY_MIN_GROUP")
+    assert pages._display_min_group() == 3

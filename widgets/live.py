@@ -118,10 +118,8 @@ class LiveState:
             return None
         name = f"“{title}”" if title else "this exercise"
         if self.is_current(instrument_id, occasion):
-            return (f"Your facilitator has closed answering for {name}, so answers can no longer be "
-                    "submitted. Your answers are still on your screen.")
-        return (f"Your facilitator leads this session and has not opened {name} for answers right now. "
-                "Your answers are kept as a draft.")
+            return f"Your facilitator has closed answering for {name}, so answers can no longer be submitted."
+        return f"Your facilitator leads this session and has not opened {name} for answers right now."
 
     def key_visible(self, instrument_id: str, occasion: str = "") -> bool:
         """Whether participants may see the answer key of this exercise now."""

@@ -35,6 +35,7 @@ EXPECTED_COUNTS = {
     "policy-review": [4],  # lines 680-693: the review question and HR questions A-C
     "provider-survey": [7],  # lines 2509-2639: the survey's seven questions
     "implementation-concerns": [11],  # lines 2691-2832: eleven concerns
+    "interview-practice": [5, 8, 7],  # lines 2007-2090: the three numbered lists of questions
 
     # 004 training manual
     "co-learning": [6],

@@ -13,6 +13,8 @@ projector-count-1280 and projector-results-1280 (the projector before and after 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -134,3 +136,40 @@ def test_facilitator_runs_unit_2_and_the_room_follows(browser: Browser, voila_se
     finally:
         for ctx in (fac_ctx, wall_ctx, *phone_ctxs):
             ctx.close()
+
+
+def test_text_being_typed_survives_a_switch(browser: Browser, voila_server, store):
+    """A participant is typing (the text is not yet sent: a text box sends it when it loses focus)
+    when the facilitator moves on: the text stays, and is saved as a draft."""
+    session = store.create_live_session("Unit 1 live", PASSCODE)
+    store.open_exercise(session.id, "co-learning")
+    ins = get_instrument("co-learning")
+    first = ins.items[0].id
+    ctx = browser.new_context(viewport=MOBILE, is_mobile=True, has_touch=True)
+    ctx.set_default_timeout(ACTION_TIMEOUT)
+    pages: dict[str, Page] = {}
+    try:
+        with failure_screenshots(pages):
+            phone = pages["typing"] = ctx.new_page()
+            phone.goto(voila_server.url("participant.ipynb", f"code={session.join_code}"), timeout=PAGE_TIMEOUT)
+            expect(phone.get_by_label("Join code")).not_to_have_value("", timeout=PAGE_TIMEOUT)
+            phone.get_by_label("Your name").fill("Robin")
+            phone.locator(".peerkit-join-role").get_by_text("Supervisor", exact=True).click()
+            phone.get_by_role("button", name="Join session").click()
+            box = phone.locator(f".peerkit-form-co-learning .peerkit-item-{first} textarea")
+            expect(box).to_be_visible(timeout=FOLLOW_TIMEOUT)
+            box.click()
+            box.press_sequentially("Half a thought about co-learning")  # still focused: not sent yet
+            store.open_exercise(session.id, "recovery-orientation")
+            expect(phone.locator(".peerkit-form-recovery-orientation")).to_be_visible(timeout=FOLLOW_TIMEOUT)
+            store.open_exercise(session.id, "co-learning")
+            expect(box).to_be_visible(timeout=FOLLOW_TIMEOUT)
+            expect(box).to_have_value("Half a thought about co-learning")
+            person = next(p for p in store.participants(session.id) if p.display_name == "Robin")
+            box.blur()
+            deadline = time.monotonic() + ACTION_TIMEOUT / 1000
+            while store.load_draft(person.id, "co-learning") is None and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert store.load_draft(person.id, "co-learning") == {first: "Half a thought about co-learning"}
+    finally:
+        ctx.close()

@@ -174,3 +174,19 @@ def test_close_and_submit_racing_never_half_store(store: Store, open_store, live
     assert stored | refused == {p.id for p in people} and not stored & refused
     assert all("closed answering" in str(results[pid]) for pid in refused)
     assert store.live_count(s.id, quiz).submitted == len(stored)
+
+
+def test_cli_session_create_is_facilitator_led_unless_told(db_url: str, capsys) -> None:
+    import re
+
+    from peerkit.cli import main
+
+    codes = {}
+    for flag in ((), ("--self-paced",)):
+        assert main(["--db", db_url, "session", "create", "--title", "T", "--passcode", "p", *flag]) == 0
+        out = capsys.readouterr().out
+        codes[flag] = re.search(r"Join code: (\w{3}-\w{3})", out).group(1)
+        assert ("Self-paced" in out) == bool(flag)
+    with Store(db_url) as store:
+        assert store.live_state(store.find_session(codes[()]).id).facilitator_led
+        assert not store.live_state(store.find_session(codes[("--self-paced",)]).id).facilitator_led

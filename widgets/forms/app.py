@@ -67,6 +67,8 @@ class ParticipantApp(widgets.VBox):
         self.live: Any = None  # the session's LiveState while following
         self.following = False
         self._offered: set[tuple[str, str]] = set()
+        self._partner: Any = None
+        self._pair_checks = 0
         self.instruments = dict(instruments) if instruments is not None else available_instruments()
         self.allow_partial = allow_partial
         self.preselect = exercise
@@ -279,6 +281,7 @@ class ParticipantApp(widgets.VBox):
         self.live = None
         self.following = False
         self._offered.clear()
+        self._partner = None
         self.live_banner.value = ""
         self.live_banner.layout.display = "none"
         self.exercise.layout.display = None
@@ -366,7 +369,12 @@ class ParticipantApp(widgets.VBox):
         if ins is None or not ins.compare or state.current in self._offered or form.state.submitted is None:
             return
         try:
-            partner = self.store.partner(self.participant.id)
+            # the partner is looked up again only now and then (pairs change rarely); their answer
+            # is one small read per check
+            self._pair_checks += 1
+            partner = self._partner
+            if partner is None or self._pair_checks % 5 == 0:
+                partner = self._partner = self.store.partner(self.participant.id)
             if partner is None or self.store.current_answers(partner.id, ins.id, state.occasion) is None:
                 return
         except save_errors():

@@ -394,6 +394,8 @@ class Instrument(_Model):
         occ = [o.id for o in self.occasions]
         if len(set(occ)) != len(occ):
             raise ValueError("occasion ids must be unique")
+        if not self.kit_note and any(self.scale_for(i).by_kit for i in self.items):
+            raise ValueError("a scale of the kit's own (by_kit) needs a kit_note saying so on screen")
         return self
 
     # -- convenience -------------------------------------------------

@@ -156,3 +156,22 @@ def test_load_all_sees_changed_files(tmp_path):
     st = path.stat()
     os.utime(path, (st.st_atime, st.st_mtime + 5))
     assert load_all(tmp_path)["tiny"].title == "Renamed quiz"
+
+
+def test_a_scale_of_the_kits_own_must_be_labelled():
+    import pytest as _pytest
+
+    from peerkit.instruments import InstrumentError, parse_instrument
+
+    text = """
+id: x
+version: 1
+title: X
+source: {document: d.txt, title: D, lines: 1-2}
+completed_by: anyone
+scale: {kind: choice, by_kit: true, options: [{value: a, label: A}, {value: b, label: B}]}
+sections: [{id: s, items: [{id: i1, text: T}]}]
+"""
+    with _pytest.raises(InstrumentError, match="kit_note"):
+        parse_instrument(text)
+    assert parse_instrument(text + "kit_note: The options are the kit's.\n").kit_note

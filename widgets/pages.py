@@ -180,7 +180,28 @@ def catalogue_markdown(instruments: dict[str, Instrument] | None = None, link: b
             f"| {name}{occ} | {WHO.get(ins.completed_by, ins.completed_by)} "
             f"| {_kinds(ins)} | {len(ins.items)} | {where} |"
         )
+    if instruments is None:
+        lines += ["", *_reading_catalogue(link)]
     return "\n".join(lines).strip() + "\n"
+
+
+def _reading_catalogue(link: bool) -> list[str]:
+    """The sources' reading material (shown as text in the notebooks, nothing to answer)."""
+    from .reading import load_readings
+
+    from .instruments import parse_ranges
+
+    readings = sorted(load_readings().values(), key=lambda r: (r.source.title, parse_ranges(r.source.lines)[0]))
+    if not readings:
+        return []
+    out = ["### Reading material", "",
+           "Lists and handouts of the sources that ask nobody to answer: the notebooks and session plans "
+           "show them as text.", ""]
+    for r in readings:
+        books = [s.notebook for s in EXERCISE_SETS if s.tag in r.tags]
+        where = ", ".join(f"[{b.removesuffix('.ipynb')}]({b})" if link else b.removesuffix(".ipynb") for b in books)
+        out.append(f"- **{_md(r.title)}** · *{_md(r.source.title)}*" + (f" · {where}" if where else ""))
+    return out
 
 
 def set_overview_markdown(notebook: str, instruments: dict[str, Instrument] | None = None) -> str:

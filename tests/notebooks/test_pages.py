@@ -16,6 +16,9 @@ def test_catalogue_lists_every_instrument_under_its_document():
         assert pages._md(ins.title) in text
         assert f"### {pages._md(ins.source.title)}" in text
     assert "[unit-2](unit-2.ipynb)" in text
+    # the reading material is listed too, with the notebook that shows it
+    assert "### Reading material" in text and "**5.2 Reading, CPS Job Description**" in text
+    assert "[unit-5](unit-5.ipynb)" in text.split("### Reading material")[1]
 
 
 def test_pre_post_checklist_sits_in_units_1_and_6():

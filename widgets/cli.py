@@ -252,31 +252,42 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _paper(args: argparse.Namespace) -> str:
+    return "a4" if args.a4 else args.paper
+
+
 def cmd_report(args: argparse.Namespace) -> int:
-    from .reports import write_pair_report, write_session_report
+    from .reports import PdfUnavailable, write_pair_report, write_session_report
 
     with _store(args) as store:
         s = _resolve_session(store, args.session)
         print(f"Preparing the {'pair' if args.pair else 'session'} report of session {s.id} ({s.title}) ...",
               file=sys.stderr)
-        if args.pair is not None:
-            pairs = {p.id for p in store.pairs(s.id)}
-            if args.pair not in pairs:
-                known = ", ".join(str(p) for p in sorted(pairs)) or "none"
-                raise CliError(f"session {s.id} has no pair {args.pair} (its pairs: {known})")
-            path = write_pair_report(store, args.pair, args.output, s.id, fmt=args.format)
-        else:
-            path = write_session_report(store, args.output, s.id, fmt=args.format,
-                                        names=not args.no_names, min_group=3 if args.no_names else 1)
+        try:
+            if args.pair is not None:
+                pairs = {p.id for p in store.pairs(s.id)}
+                if args.pair not in pairs:
+                    known = ", ".join(str(p) for p in sorted(pairs)) or "none"
+                    raise CliError(f"session {s.id} has no pair {args.pair} (its pairs: {known})")
+                path = write_pair_report(store, args.pair, args.output, s.id, fmt=args.format, paper=_paper(args))
+            else:
+                path = write_session_report(store, args.output, s.id, fmt=args.format, paper=_paper(args),
+                                            names=not args.no_names, min_group=3 if args.no_names else 1)
+        except PdfUnavailable as exc:
+            raise CliError(str(exc)) from exc
     print(f"Wrote {path}")
     return 0
 
 
 def cmd_blank_forms(args: argparse.Namespace) -> int:
-    from .reports import write_blank_forms
+    from .reports import PdfUnavailable, write_blank_forms
 
-    paths = write_blank_forms(args.output)
-    print(f"Wrote {len(paths) - 1} blank forms and an index to {Path(args.output) / 'index.html'}")
+    try:
+        paths = write_blank_forms(args.output, fmt=args.format, paper=_paper(args))
+    except PdfUnavailable as exc:
+        raise CliError(str(exc)) from exc
+    print(f"Wrote {len(paths) - 1} blank forms ({args.format.upper()}) and an index to "
+          f"{Path(args.output) / 'index.html'}")
     return 0
 
 
@@ -334,6 +345,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 # -- parser -------------------------------------------------------------------------------
+
+
+def _paper_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--paper", choices=("letter", "a4"), default="letter",
+                   help="paper size of the PDF and of printing the HTML (default: letter, US Letter)")
+    p.add_argument("--a4", action="store_true", help="A4 paper (the same as --paper a4)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -400,10 +417,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("html", "pdf"), default="html")
     p.add_argument("--no-names", action="store_true",
                    help="a handout for the room: no names, groups under 3 left out")
+    _paper_arguments(p)
     p.add_argument("-o", "--output", metavar="DIR", default=".", help="folder to write into (default: here)")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("blank-forms", help="write printable blank forms of every exercise")
+    p.add_argument("--format", choices=("html", "pdf"), default="html",
+                   help="one HTML page or one PDF per exercise (default: html)")
+    _paper_arguments(p)
     p.add_argument("-o", "--output", metavar="DIR", default="blank-forms", help="folder (default: blank-forms)")
     p.set_defaults(func=cmd_blank_forms)
 

@@ -47,6 +47,40 @@ def test_pair_report_and_unknown_pair(demo_db, tmp_path, capsys):
     assert "has no pair 999" in capsys.readouterr().err
 
 
+@pytest.mark.slow
+def test_pair_report_pdf_on_a4(demo_db, tmp_path, capsys):
+    from pypdf import PdfReader
+
+    from peerkit import reports
+
+    if not reports.pdf_available():
+        pytest.skip("WeasyPrint cannot load here")
+    url, session, pair, names = demo_db
+    assert main(["--db", url, "report", session.join_code, "--pair", str(pair.id), "--format", "pdf", "--a4",
+                 "-o", str(tmp_path)]) == 0
+    written = capsys.readouterr().out.split("Wrote ")[1].strip()
+    assert written.endswith(".pdf")
+    pages = PdfReader(written).pages
+    assert len(pages) >= 3 and round(float(pages[0].mediabox.height), 1) == 841.9  # A4
+    assert names[pair.supervisor_id] in pages[0].extract_text()
+
+
+def test_pdf_without_pango_says_what_to_install(demo_db, tmp_path, capsys, monkeypatch):
+    from peerkit.reports import render
+
+    def missing():
+        raise render.PdfUnavailable(render.PANGO_HINT + " (cannot load library 'libpango-1.0-0')")
+
+    monkeypatch.setattr(render, "_weasyprint", missing)
+    url, session, _pair, _names = demo_db
+    assert main(["--db", url, "report", str(session.id), "--format", "pdf", "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "apt-get install libpango-1.0-0" in err and "Traceback" not in err
+    assert not list(tmp_path.glob("*.pdf"))  # nothing half-written
+    assert main(["blank-forms", "--format", "pdf", "-o", str(tmp_path / "forms")]) == 2
+    assert "Pango" in capsys.readouterr().err
+
+
 def test_blank_forms_for_every_instrument(tmp_path, capsys):
     assert main(["blank-forms", "-o", str(tmp_path)]) == 0
     written = {p.stem for p in tmp_path.glob("*.html")} - {"index"}

@@ -22,6 +22,8 @@ $(STAMP): pyproject.toml
 	@echo "Installing peerkit and its dependencies into $(VENV) (first run takes a minute) ..."
 	@$(PY) -m pip install --quiet --upgrade pip
 	@$(PY) -m pip install --quiet --editable '.[test,postgres]'
+	@# PDF reports need the Pango library from the system (HTML reports do not): say how to get it
+	@$(PY) -c 'from peerkit.reports import render; render.pdf_available() or print("Note: " + render.PANGO_HINT)'
 	@touch $@
 
 serve: $(STAMP)

@@ -10,6 +10,9 @@ import csv
 import io
 import os
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -38,9 +41,9 @@ def demo_data(tmp_path_factory, curriculum):
 
 
 def norm(text: str) -> str:
-    """Extracted text with line breaks undone: a break after a hyphen or a slash joins, any other is
-    a space."""
-    text = re.sub(r"([-/])\n", r"\1", text.replace("\u00ad", ""))
+    """Text with line breaks undone: a break after a hyphen or a slash joins, any other is a space
+    (applied to the extracted text and to the item text alike)."""
+    text = re.sub(r"([-/])\s+", r"\1", text.replace("\u00ad", ""))
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -60,6 +63,20 @@ class Pdf:
         return {(round(float(p.mediabox.width), 2), round(float(p.mediabox.height), 2)) for p in self.reader.pages}
 
 
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def save_page_one(content: bytes, name: str, tmp_path: Path) -> None:
+    """With PEERKIT_UPDATE_SCREENSHOTS=1: page 1 as docs/screenshots/<name>.png (pdftoppm, poppler-utils)."""
+    if os.environ.get("PEERKIT_UPDATE_SCREENSHOTS") != "1":
+        return
+    assert shutil.which("pdftoppm"), "pdftoppm (poppler-utils) makes the report screenshots"
+    pdf = tmp_path / f"{name}.pdf"
+    pdf.write_bytes(content)
+    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                    str(SCREENSHOTS / name)], check=True)
+
+
 def shown_items(page: str, instruments) -> list[tuple[str, str]]:
     """(instrument id, item text) of every item whose full text the HTML report shows."""
     from markupsafe import escape
@@ -72,9 +89,11 @@ def assert_whole(pdf: Pdf, items) -> None:
     assert not cut, f"{len(cut)} item texts not found whole in the PDF, e.g. {cut[:3]}"
 
 
-def test_session_report_pdf(demo_data):
+def test_session_report_pdf(demo_data, tmp_path):
     page = reports.session_report_html(demo_data)
-    pdf = Pdf(reports.session_report_document(demo_data).content)
+    content = reports.session_report_document(demo_data).content
+    save_page_one(content, "report-session", tmp_path)
+    pdf = Pdf(content)
     used = demo_data.used_instruments()
     items = shown_items(page, used)
     # the option-answer exercises list every item; all of them, and every other item shown, whole
@@ -104,12 +123,15 @@ def test_session_handout_pdf(demo_data):
     assert 4 <= len(pdf) <= 40
 
 
-def test_every_pair_report_pdf(demo_data):
+def test_every_pair_report_pdf(demo_data, tmp_path):
     pairs = demo_data.pairs_df()
     assert len(pairs) == 6
     compared = [i for i in demo_data.used_instruments() if i.compare]
     for p in pairs.to_dict("records"):
-        pdf = Pdf(reports.pair_report_document(demo_data, p["pair_id"]).content)
+        content = reports.pair_report_document(demo_data, p["pair_id"]).content
+        if p["pair_id"] == 1:
+            save_page_one(content, "report-pair", tmp_path)
+        pdf = Pdf(content)
         label = p["label"]
         # every item of the compared exercises is in the side-by-side tables, whole
         assert_whole(pdf, [(i.id, item.text) for i in compared for item in i.items])

@@ -114,7 +114,7 @@ def test_pair_report_is_a_conversation_aid(demo_data, tmp_path):
     path = reports.write_pair_report(demo_data, 1, tmp_path)
     page = path.read_text(encoding="utf-8")
     assert "<h1>Maria &amp; Sam</h1>" in page and "Maria, supervisor" in page and "Sam, peer specialist" in page
-    part = page[page.index("Recovery Principles: S/I/A"):]
+    part = page[page.index('id="ex-sia-recovery-principles"'):]
     # differences first, then the source's questions, action steps, strengths and needs, all answers
     order = [part.index(h) for h in ("<h3>Where you differ</h3>", "<h3>Questions to talk over together</h3>",
                                      "<h3>Action steps</h3>", "<h3>Strengths and needs</h3>",

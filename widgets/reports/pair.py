@@ -48,7 +48,21 @@ def comparable(ins: Instrument) -> bool:
 
 
 def _answer(ins: Instrument, item_id: str, value: Any) -> str:
-    return _blocks.answer_text(ins, item_id, value) or "–"
+    """An answer as the pair reads it: "True", "S", "4 (Frequently)"; "–" when not given."""
+    if prep._py(value) is None:
+        return "–"
+    scale = ins.scale_for(item_id)
+    return scale.answer_label(prep._py(value), compact=scale.kind != "true_false")
+
+
+def _legend(ins: Instrument) -> list[tuple[str, str]]:
+    """What the short answers mean, where the exercise's scale says (S / I / A)."""
+    seen: dict[str, str] = {}
+    for item in ins.items:
+        for o in ins.scale_for(item).options:
+            if o.description:
+                seen.setdefault(o.short or o.label, o.description)
+    return list(seen.items())
 
 
 def _differences(ins: Instrument, table: pd.DataFrame, a: str, b: str):
@@ -114,6 +128,10 @@ def pair_exercise(data: SessionData, ins: Instrument, occ: str, p: Mapping[str, 
     both = int(table["both_answered"].astype(bool).sum())
     ex["differences"] = _differences(ins, table, a, b) if both else None
     ex["no_differences"] = f"You gave the same answer on all {both} items you both answered."
+    ex["legend"] = _legend(ins)
+    ex["glance"] = {"exercise": ex["title"], "both": both,
+                    "same": int((table["status"] == "same").sum()), "differ": int((table["status"] == "differs").sum()),
+                    "one": int((table["status"] == "one answer").sum())}
     # the source's discussion questions, with the pair's notes or room to write
     ex["questions"] = []
     if ins.discussion:
@@ -142,7 +160,8 @@ def pair_exercise(data: SessionData, ins: Instrument, occ: str, p: Mapping[str, 
                            for (s, name), ans in zip(per, answers)]
     # every answer side by side, and per area
     bl = _blocks.pair_blocks(data.responses, ins, a, b, p["a_id"], p["b_id"], occ, {})
-    keep = [blk for blk in bl if blk.key in ("pair-items", "pair-areas")]
+    # per area only where there are several areas (one area says no more than the counts above)
+    keep = [blk for blk in bl if blk.key == "pair-items" or (blk.key == "pair-areas" and len(ins.sections) > 1)]
     for blk in keep:
         if blk.key == "pair-items":
             blk.title = "All answers side by side"
@@ -198,7 +217,7 @@ def pair_sections(data: SessionData, pair_id: int) -> tuple[str, list[dict[str, 
             out.append({"id": f"ex-{slug(ins.id)}", "title": ins.title,
                         "source": ins.source.title + (f" — {ins.source.exercise}" if ins.source.exercise else ""),
                         "waiting": "", "summary": "Each of you, before and after.", "differences": None,
-                        "questions": [], "actions": [], "strengths": [],
+                        "questions": [], "actions": [], "strengths": [], "legend": [], "glance": None,
                         "blocks": [block_view(b) for b in bl]})
     return p["label"], out
 
@@ -218,14 +237,25 @@ def pair_context(data: SessionData, pair_id: int) -> dict[str, Any]:
             if not (key.startswith(ACTION) or key.startswith(QUESTION)) and str(text).strip():
                 general.append((f"{ins.title}: {key}", str(text)))
     who = " and ".join(n for n in (p["a_name"], p["b_name"] if p["b_id"] is not None else None) if n)
+    rows = [ex["glance"] for ex in exercises if ex.get("glance")]
+    glance = table_view(pd.DataFrame(rows), "Your answers at a glance, per exercise",
+                        {"exercise": "Exercise", "both": "Both answered", "same": "Same", "differ": "Different",
+                         "one": "Only one answer"}) if rows else None
+    prepost = [ex["title"] for ex in exercises if not ex.get("glance")]
     return {
         "page_title": f"Pair report: {label}", "footer": f"{title} — Pair report: {label}",
         "kind": "Pair report", "title": label, "meta": meta,
         "note": f"For {who} only: it shows your own answers side by side.",
-        "intro": ("Start with the items where your answers differ: for each exercise they come first, with "
-                  "the exercise's questions to talk over and room for your notes. Your strengths and needs "
-                  "and every answer side by side follow."),
+        "intro": "",
+        "steps": ["Each exercise starts with the items where your answers differ. Take them one at a time: "
+                  "each of you says why you answered as you did. The point is the conversation, not agreeing.",
+                  "Talk over the exercise's questions. Notes you saved together are printed under them; "
+                  "otherwise write in the space.",
+                  "Where either of you rated an item below the top of the scale, agree one action step.",
+                  "Each person's strengths and needs, and every answer side by side, follow for reference.",
+                  "On the last page, write down what you agreed and when you will talk again."],
         "exercises": exercises, "general_notes": general, "body_class": "pair-report",
+        "glance": glance, "prepost": prepost,
     }
 
 

@@ -138,6 +138,7 @@ class Cell:
     text: str
     num: bool = False
     head: bool = False
+    cls: str = ""  # the column's class (col-text, col-num, col-short)
 
 
 @dataclass
@@ -195,12 +196,18 @@ def table_view(df: pd.DataFrame | None, caption: str, columns: Mapping[str, str]
     for c, h in cols.items():
         cls = "col-text" if longest[c] > 28 else ("col-num" if numeric[c] else "col-short")
         headers.append((h, cls))
+    for _, cells in rows:
+        for cell, (_, cls) in zip(cells, headers):
+            cell.cls = cls
+    if not any(cls == "col-text" for _, cls in headers):
+        css_class = f"{css_class} compact".strip()  # short cells only: no need for the page's width
     return Table(caption, headers, rows, empty_text, css_class)
 
 
-def block_view(block: Any, *, chart: bool = True) -> dict[str, Any]:
+def block_view(block: Any, *, chart: bool = True, table_first: bool = False) -> dict[str, Any]:
     """A :class:`peerkit.blocks.Block` as the templates show it: heading, chart (SVG) with its
-    summary sentence as caption and alt text, table, notes."""
+    summary sentence as caption and alt text, table, notes (``table_first``: the table before
+    the chart)."""
     table = None
     if block.table is not None:
         table = table_view(block.table, block.caption or block.title, block.columns,
@@ -212,4 +219,5 @@ def block_view(block: Any, *, chart: bool = True) -> dict[str, Any]:
         "chart": chart_uri(block.figure) if chart and block.figure is not None else None,
         "table": table,
         "notes": list(block.notes),
+        "table_first": table_first,
     }

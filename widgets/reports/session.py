@@ -119,7 +119,9 @@ def session_context(data: SessionData, *, names: bool = True, min_group: int = 1
     parts = []
     for k, (heading, source, bl) in enumerate(session_sections(data, names=names, min_group=min_group)):
         parts.append({"id": f"part-{k}-{slug(heading, 'part')}", "title": heading, "source": source,
-                      "exercise": bool(source), "blocks": [block_view(b) for b in bl]})
+                      "exercise": bool(source),
+                      # participation: the figures first (they fit the first page), the chart after
+                      "blocks": [block_view(b, table_first=not source) for b in bl]})
     return {"page_title": f"{kind}: {title}", "footer": f"{title} — {kind}", "kind": kind, "title": title,
             "meta": meta, "note": note, "parts": parts, "empty": not data.used_instruments(),
             "body_class": "session-report"}

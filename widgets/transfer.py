@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from .instruments import ROLES, Instrument, Scale, load_all
+from .instruments import MULTI_SEP, ROLES, Instrument, Scale, load_all
 from .store import (
     MAX_KEY_LENGTH,
     MAX_NAME_LENGTH,
@@ -227,6 +227,12 @@ def coerce_value(scale: Scale, raw: Any) -> Any:
             return raw.strip().lower() == "true"
         raise ValueError(f"{raw!r} is not allowed (allowed: true, false)")
     values = list(scale.values)
+    if scale.kind == "multi" and isinstance(raw, str) and MULTI_SEP in raw:
+        # several options ticked: each one of the scale's values, once, joined in the scale's order
+        picked = [coerce_value(scale, part) for part in raw.split(MULTI_SEP)]
+        if len(set(picked)) != len(picked):
+            raise ValueError(f"{raw!r} names an option twice")
+        return scale.join(picked)
     if not isinstance(raw, str):
         for v in values:
             if v == raw and type(v) is type(raw):

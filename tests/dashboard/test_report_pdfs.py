@@ -179,6 +179,8 @@ def test_blank_forms_pdf_and_typing_them_in(curriculum, tmp_path):
                     value = "written on paper"
                 elif scale.kind == "checklist":
                     value = key["☐ ticked"]
+                elif scale.kind == "multi":  # two boxes ticked
+                    value = "+".join(key[f"☐ {o}"] for o in item["options"][:2])
                 else:
                     value = key[f"○ {item['options'][-1]}"]  # the last circle marked
                 for occ in ins.occasion_ids:

@@ -126,7 +126,7 @@ def test_pair_report_is_a_conversation_aid(demo_data, tmp_path):
     assert esc(EVIL_NOTE) in page and "<img src=x" not in page
     assert "We rated &lt;b&gt;hope&lt;/b&gt; differently." in page
     assert 'class="write-line"' in page and "<h2>Our notes</h2>" in page
-    assert "≠ differs" in page and "Weighted kappa" in page
+    assert "≠ differs" in page and "Agreement (kappa)" in page
     assert "Program Self-Evaluation" in page and "Training, mentoring or coaching needs" in page
     imgs = images(page)
     assert imgs and all(alt == cap for alt, cap in imgs)
@@ -194,6 +194,8 @@ def test_blank_form_for_every_instrument(curriculum):
                 writes += 1
             elif scale.kind == "checklist":
                 boxes += 1
+            elif scale.kind == "multi":  # tick every option that applies
+                boxes += len(scale.options)
             else:
                 circles += len(scale.options)
                 for o in scale.options:

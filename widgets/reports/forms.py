@@ -60,6 +60,12 @@ def _key_rows(ins: Instrument) -> list[dict[str, str]]:
                                                   f"{items[0]} to {items[-1]} ({len(items)} items)")
         if scale.kind == "text":
             rows.append({"marked": "the words written in the box, as written", "value": "(the text)", "applies_to": which})
+        elif scale.kind == "multi":
+            labels, _ = _option_labels(scale)
+            for o, text in zip(scale.options, labels):
+                rows.append({"marked": f"☐ {text}", "value": _value_text(o.value), "applies_to": which})
+            rows.append({"marked": "several boxes ticked", "value": "their values joined by + in the order above",
+                         "applies_to": which})
         elif scale.kind == "checklist":
             rows.append({"marked": "☐ ticked", "value": "true", "applies_to": which})
             rows.append({"marked": "☐ left empty (or leave the row out)", "value": "false", "applies_to": which})
@@ -79,11 +85,13 @@ def form_context(ins: Instrument) -> dict[str, Any]:
             scale = ins.scale_for(item)
             labels, long = _option_labels(scale)
             items.append({
+                "heading": item.heading or "",
                 "id": item.id, "number": f"{item.number}." if item.number else "", "text": item.text,
                 "details": list(item.details), "kind": scale.kind, "options": labels, "long": long,
                 "legend": _legend(item.scale) if item.scale is not None and item.scale.kind != "choice" else [],
             })
         sections.append({"title": section.title or "", "instructions": section.instructions or "",
+                         "footnote": section.footnote or "",
                          "legend": _legend(section.scale) if section.scale is not None else [], "entries": items})
     meta = [ins.source.title + (f" — {ins.source.exercise}" if ins.source.exercise else "")]
     return {
@@ -93,7 +101,7 @@ def form_context(ins: Instrument) -> dict[str, Any]:
         "instructions": ins.instructions or "",
         "legend": _legend(ins.scale) if ins.scale is not None else [],
         "sections": sections,
-        "questions": [q.text for q in ins.discussion.questions] if ins.discussion else [],
+        "questions": [(f"{n}." if n else "", q.text) for n, q in ins.discussion.labelled()] if ins.discussion else [],
         "questions_title": (ins.discussion.title or "Discussion") if ins.discussion else "",
         "questions_intro": (ins.discussion.intro or "") if ins.discussion else "",
         "key": _key_rows(ins),

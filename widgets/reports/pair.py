@@ -137,8 +137,9 @@ def pair_exercise(data: SessionData, ins: Instrument, occ: str, p: Mapping[str, 
     if ins.discussion:
         ex["questions_title"] = ins.discussion.title or "Questions to talk over together"
         ex["questions_intro"] = ins.discussion.intro or ""
-        ex["questions"] = [{"text": q.text, "note": notes.get(note_key(QUESTION, q.id, occ), "").strip()}
-                           for q in ins.discussion.questions]
+        ex["questions"] = [{"number": n, "text": q.text,
+                            "note": notes.get(note_key(QUESTION, q.id, occ), "").strip()}
+                           for n, q in ins.discussion.numbered()]
     # action steps for the items either rated below the top of an S/I/A scale
     actions = prep.action_items(ins, table)
     ex["actions"] = [{"text": _blocks._item(r),

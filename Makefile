@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.peerkit-installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8866
 
-.PHONY: serve test bench validate demo clean help lite a11y-deps
+.PHONY: serve test bench validate demo clean help lite a11y-deps deploy-deps
 
 help:
 	@echo "make serve   start the kit (Voila) on http://$(HOST):$(PORT)/"
@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(VENV)/bin/peerkit serve --host $(HOST) --port $(PORT) $(SERVE_ARGS)
 
-test: $(STAMP) a11y-deps
+test: $(STAMP) a11y-deps deploy-deps
 	$(PY) -m pytest
 
 # axe-core for the accessibility tests (tests/a11y/package.json, locked in package-lock.json), from
@@ -40,6 +40,17 @@ a11y-deps:
 	  echo "Installing axe-core for the accessibility tests (npm ci in tests/a11y) ..."; \
 	  cd tests/a11y && { npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error; } \
 	    || echo "warning: could not install axe-core; the accessibility audit will be skipped"; \
+	fi
+
+# configurable-http-proxy for the JupyterHub test (tests/deploy/package.json, locked in
+# package-lock.json), from the npm registry when it is missing and npm exists; without it that test
+# skips (fails in CI, where PEERKIT_REQUIRE_HUB=1).
+CHP_JS := tests/deploy/node_modules/.bin/configurable-http-proxy
+deploy-deps:
+	@if [ ! -e $(CHP_JS) ] && command -v npm >/dev/null; then \
+	  echo "Installing configurable-http-proxy for the JupyterHub test (npm ci in tests/deploy) ..."; \
+	  cd tests/deploy && { npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error; } \
+	    || echo "warning: could not install configurable-http-proxy; the JupyterHub test will be skipped"; \
 	fi
 
 bench: $(STAMP)

@@ -14,6 +14,11 @@ tracebacks for participants, kernel culling). It
 4. waits until Voila answers, then prints the start page, participant and facilitator URLs
    (this machine's LAN address when serving on all interfaces).
 
+Several servers may share one PostgreSQL database (``--db``/``$PEERKIT_DB_URL``), one per port or
+machine: see deploy/multi-server/. Behind a proxy under a path (a JupyterHub service),
+``--base-url /services/peerkit/`` serves there and ``--public-url`` is the address printed;
+``--participant-only`` serves nothing but the participant app, at the base URL itself.
+
 Ctrl-C stops Voila and every kernel it started.
 """
 
@@ -28,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,12 +139,14 @@ class ShareUrls:
     tree: str
 
 
-def share_urls(host: str, port: int, public_host: str | None = None) -> ShareUrls:
-    """The URLs to hand out. ``public_host``: the address devices use (LAN address)."""
+def share_urls(host: str, port: int, public_host: str | None = None, base_url: str = "/",
+               public_url: str | None = None) -> ShareUrls:
+    """The URLs to hand out. ``public_host``: the address devices use (LAN address);
+    ``base_url``: Voila's URL prefix; ``public_url``: the full address in front of a proxy."""
     shown = public_host or ("127.0.0.1" if is_all_interfaces(host) else host)
     if ":" in shown and not shown.startswith("["):
         shown = f"[{shown}]"  # IPv6 literal
-    base = f"http://{shown}:{port}"
+    base = (public_url or f"http://{shown}:{port}{base_url}").rstrip("/")
 
     def render(name: str) -> str:
         return f"{base}/voila/render/{name}.ipynb"
@@ -191,6 +199,9 @@ def wait_until_serving(url: str, proc: subprocess.Popen | None, timeout: float =
             with urllib.request.urlopen(url, timeout=2) as resp:
                 if resp.status < 500:
                     return True
+        except urllib.error.HTTPError as exc:
+            if exc.code < 500:  # an answer all the same (e.g. 404 for a page not served)
+                return True
         except OSError:
             pass
         time.sleep(0.25)
@@ -249,6 +260,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--no-demo", dest="demo", action="store_false",
                         help="do not load the demo session")
     parser.add_argument("--no-browser", action="store_true", help=argparse.SUPPRESS)  # always; kept for old scripts
+    parser.add_argument("--base-url", default="/", metavar="PATH",
+                        help="serve under this URL path, e.g. /services/peerkit/ as a JupyterHub service")
+    parser.add_argument("--public-url", default=None, metavar="URL",
+                        help="the address people use in front of a proxy (printed instead of this "
+                             "machine's), e.g. https://hub.example.org/services/peerkit/")
+    parser.add_argument("--participant-only", action="store_true",
+                        help="serve only the participant app, at the base URL (a public link for "
+                             "participants; no dashboard, group display or other pages)")
     parser.add_argument("--voila-arg", action="append", default=[], metavar="ARG",
                         help="extra argument passed to Voila (repeatable), e.g. "
                              "--voila-arg=--VoilaConfiguration.preheat_kernel=True")
@@ -264,6 +283,9 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         host = "0.0.0.0"
     if not (0 < args.port < 65536):
         raise ServeError(f"--port {args.port}: a port is a number from 1 to 65535.")
+    base_url = "/" + "/".join(part for part in (getattr(args, "base_url", "/") or "/").split("/") if part)
+    base_url = base_url.rstrip("/") + "/"
+    only = getattr(args, "participant_only", False)
 
     root = kit_root()
     notebooks = root / "notebooks"
@@ -285,22 +307,30 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         raise ServeError(f"port {args.port} on {host} is in use: is the kit already running? "
                          f"Stop it, or choose another port with --port.")
 
-    cmd = voila_command(host, args.port, notebooks, args.voila_arg)
+    served = notebooks / "participant.ipynb" if only else notebooks
+    extra = [f"--Voila.base_url={base_url}"] if base_url != "/" else []
+    cmd = voila_command(host, args.port, served, [*extra, *args.voila_arg])
     print(f"Starting Voila on {host}:{args.port} (database: {shown}) ...",
           file=out, flush=True)
     proc = subprocess.Popen(cmd, cwd=root, env=env, start_new_session=True)
     _raise_on_termination()
     try:
-        local = share_urls(host, args.port)
-        if not wait_until_serving(local.tree, proc):
+        local = share_urls(host, args.port, base_url=base_url)
+        # participant-only: every GET of the page starts a kernel, so ask for a static path instead
+        if not wait_until_serving(local.tree + ("voila/static/" if only else ""), proc):
             code = proc.poll()
             if code is None:
                 stop_process_group(proc)
                 raise ServeError(f"Voila did not answer within {START_TIMEOUT:.0f} s; stopped it.")
             raise ServeError(f"Voila stopped at start (exit code {code}); see its messages above.")
         public = lan_address() if is_all_interfaces(host) else None
-        urls = share_urls(host, args.port, public)
-        _banner(urls, host, out)
+        urls = share_urls(host, args.port, public, base_url, getattr(args, "public_url", None))
+        if only:
+            print(f"\npeerkit is running (participant app only).\n"
+                  f"Hand out to participants (join a session with the join code):\n    {urls.tree}\n"
+                  f"  (add ?code=JOIN-CODE to fill the code in)\nStop with Ctrl-C.\n", file=out, flush=True)
+        else:
+            _banner(urls, host, out)
         return proc.wait()
     except KeyboardInterrupt:
         print("\nStopping the kit ...", file=out, flush=True)

@@ -11,6 +11,7 @@ singleuser-environment.yml beside this file and facilitator-guide/deploying.md.
 """
 
 import os
+import sys
 
 c = get_config()  # noqa: F821  (provided by JupyterHub when it loads this file)
 
@@ -51,3 +52,31 @@ c.Spawner.args = [
 # A participant's server is small: one kernel per open page (roughly 50-150 MB each).
 # With a spawner that enforces limits (DockerSpawner, KubeSpawner, SystemdSpawner):
 c.Spawner.mem_limit = "1G"
+
+# -- Participants without hub accounts (optional) --------------------------------------------------
+# PEERKIT_PUBLIC_PARTICIPANT_APP=1 in the hub's environment adds a hub-managed service that serves
+# the participant app, and nothing else, at https://HUB/services/peerkit/ (add ?code=JOIN-CODE):
+# anyone who can reach the hub opens it without a hub login. The facilitator dashboard stays in the
+# facilitators' own servers (hub login + session passcode). The hub starts and stops the service
+# (`peerkit serve --participant-only`, so the kit must be installed where the hub runs) and routes
+# /services/peerkit/ to it through its proxy. See facilitator-guide/deploying.md for what this
+# means for privacy.
+if os.environ.get("PEERKIT_PUBLIC_PARTICIPANT_APP", "").strip().lower() in ("1", "true", "yes", "on"):
+    PUBLIC_PORT = int(os.environ.get("PEERKIT_PUBLIC_PORT", "10101"))
+    PUBLIC_URL = os.environ.get("PEERKIT_PUBLIC_URL", "").strip()  # printed in the service's log
+    service_home = os.environ.get("PEERKIT_SERVICE_HOME", os.path.join(os.getcwd(), "peerkit-service"))
+    command = [sys.executable, "-m", "peerkit.cli", "serve", "--participant-only", "--no-demo",
+               "--port", str(PUBLIC_PORT), "--base-url", "/services/peerkit/"]
+    if PUBLIC_URL:
+        command += ["--public-url", PUBLIC_URL]
+    c.JupyterHub.services = [
+        *[s for s in (c.JupyterHub.services if isinstance(c.JupyterHub.services, list) else [])
+          if s.get("name") != "peerkit"],
+        {
+            "name": "peerkit",
+            "display": False,  # not a link in hub users' menus: it is for people without accounts
+            "url": f"http://127.0.0.1:{PUBLIC_PORT}",
+            "command": command,
+            "environment": {"PEERKIT_DB_URL": PEERKIT_DB_URL, "PEERKIT_HOME": service_home},
+        },
+    ]

@@ -125,6 +125,11 @@ def test_hub_users_and_a_guest_meet_in_one_session(tmp_path: Path, pg_url: str, 
         ARTIFACTS.mkdir(exist_ok=True)
         (ARTIFACTS / "jupyterhub.log").write_text(hub.output()[-200_000:])
 
+    # the hub started the public service with the kit's command; it printed its link
+    log = hub.output()
+    assert "peerkit is running (participant app only)" in log
+    assert re.search(r"Hand out to participants.*\n\s+http://127\.0\.0\.1:\d+/services/peerkit/\n", log)
+
     # the store has both, in the session alice created
     from peerkit.store import Store
 

@@ -11,6 +11,8 @@ Measures, on this machine, in one run:
              PostgreSQL, vs a bare SQLAlchemy INSERT of the same payload; and click -> "Submitted"
              in the browser vs a bare ipywidgets round trip;
 - aggregate: Store.responses_frame + the group view's prep aggregates for 1k, 10k, 100k answer rows;
+- shard:     N participants open the participant app at once on 1 vs 2 ``peerkit serve`` servers
+             sharing one database (protocol-level clients);
 - test:      the wall time of the test suite (``python -m pytest``, as ``make test`` runs it).
 
 Every figure is printed with its ratio to a baseline measured in the same run, and written to
@@ -38,7 +40,7 @@ if str(ROOT) not in sys.path:
 from benchmarks import harness as h  # noqa: E402
 from benchmarks.stats import Row  # noqa: E402
 
-SECTIONS = ("render", "capacity", "submit", "aggregate", "test")
+SECTIONS = ("render", "capacity", "submit", "aggregate", "shard", "test")
 HEADER = ["section", "measure", "value", "baseline (same run)", "ratio", "notes"]
 
 
@@ -223,6 +225,7 @@ def notes(results: dict) -> list[str]:
                 "exercise the prep calls of the group view (`blocks.group_blocks` without charts). Median of 3 "
                 "after a warm-up. Ratios are to the 1k level; “growth per row” < 1 means it grows less than "
                 "linearly (fixed costs dominate small sessions).", ""]
+    out += shard_notes(results.get("shard"))
     t = results.get("test")
     if t and "wall" in t:
         out += ["### Test suite", "", f"`python -m pytest` (what `make test` runs; PostgreSQL "
@@ -231,6 +234,23 @@ def notes(results: dict) -> list[str]:
         if t.get("not_passed"):
             out += ["Not passing in this run (the suite was being worked on while it ran):", ""]
             out += [f"- `{x}`" for x in t["not_passed"][:30]] + [""]
+    return out
+
+
+def shard_notes(sh: dict | None) -> list[str]:
+    if not sh or "rows" not in sh:
+        return []
+    from benchmarks import bench_shard
+
+    out = ["### Sharding: 1 server vs 2 servers", "",
+           " ".join(bench_shard.__doc__.split("\n\n")[1].split()) + f" Database: {sh['backend']}.", ""]
+    for n, per in sh.get("summary", {}).items():
+        one, two = per[1], per[2]
+        out.append(f"- N={n}: median {one['median']:.2f} s on 1 server, {two['median']:.2f} s on 2 "
+                   f"({two['ratio_median']:.2f}×); slowest {one['max']:.2f} s vs {two['max']:.2f} s.")
+    out += ["", "Both servers run on the same 2 cores, so a second server on this machine can only use what "
+                "one Voila process leaves idle; servers on separate machines add their processors. The machine "
+                "was shared with other work while this ran (load averages in the table's notes).", ""]
     return out
 
 
@@ -296,6 +316,9 @@ def main(argv: list[str] | None = None) -> int:
                             sch.drop()
                     res["rows"] += res_pg["rows"]
                     res["postgres"] = {k: v for k, v in res_pg.items() if k != "rows"}
+            elif section == "shard":
+                from benchmarks import bench_shard
+                res = bench_shard.run(args.quick, log)
             else:
                 t = time_tests(timeout=900)
                 res = dict(t)

@@ -54,3 +54,17 @@ def test_the_systemd_template_runs_a_valid_peerkit_serve() -> None:
     assert args.port == 8866 and not args.demo and args.all_interfaces
     text = unit.read_text(encoding="utf-8")
     assert "EnvironmentFile=" in text and "PEERKIT_HOME=/var/lib/peerkit/%i" in text
+
+
+def test_the_guide_shows_the_hub_test_configuration() -> None:
+    """facilitator-guide/deploying.md shows the settings tests/deploy/hub.py really uses."""
+    import re
+
+    from .hub import TEST_CONFIG
+
+    guide = (serve.kit_root() / "facilitator-guide" / "deploying.md").read_text(encoding="utf-8")
+    setting = re.compile(r"^(c\.[A-Za-z]+\.[A-Za-z_]+) = ", re.M)
+    used = set(setting.findall(TEST_CONFIG))
+    shown = set(setting.findall(guide))
+    assert used and used <= shown, f"not in the guide: {sorted(used - shown)}"
+    assert "load_subconfig(" in guide and "PEERKIT_PUBLIC_PARTICIPANT_APP=1" in guide

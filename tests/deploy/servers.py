@@ -136,12 +136,37 @@ def wait_ready(server: PeerkitServer, timeout: float = START_TIMEOUT) -> dict[st
                        + server.output()[-3000:])
 
 
-def start_many(ports: Sequence[int], base: Path, db_url: str, extra: Sequence[str] = ()) -> list[PeerkitServer]:
-    """Start one server per port at once and wait until all of them serve; all or none."""
+class PortTaken(RuntimeError):
+    """The port was free when chosen, then something else (another test's kernel) took it."""
+
+
+def _ready_or_port_taken(server: PeerkitServer) -> None:
+    try:
+        wait_ready(server)
+    except RuntimeError as exc:
+        if server.proc.poll() is not None and re.search(r"already in use|is in use", server.output()):
+            raise PortTaken(str(exc)) from None
+        raise
+
+
+def start_many(ports: Sequence[int], base: Path, db_url: str, extra: Sequence[str] = (),
+               attempts: int = 3) -> list[PeerkitServer]:
+    """Start one server per port at once and wait until all of them serve; all or none.
+
+    A port chosen free can be taken before the server binds it (on a shared machine every kernel
+    binds ports too): that server is started again on another free port, up to ``attempts``."""
     servers = [launch(p, base / f"server-{p}", db_url, extra) for p in ports]
     try:
-        for s in servers:
-            wait_ready(s)
+        for i, s in enumerate(servers):
+            for attempt in range(attempts):
+                try:
+                    _ready_or_port_taken(servers[i])
+                    break
+                except PortTaken:
+                    if attempt == attempts - 1:
+                        raise
+                    port = free_ports(1)[0]
+                    servers[i] = launch(port, base / f"server-{port}", db_url, extra)
     except BaseException:
         for s in servers:
             s.stop()

@@ -33,6 +33,7 @@ SPAWN_TIMEOUT = 180_000  # ms: a user's server starts (and runs the start page) 
 TITLE = "Unit 2 on the hub"
 PASSCODE = "hub-unit-2"
 EXERCISE = "misconceptions"
+FACILITATOR_KEY = "HUBT-ESTK-EY12-3456"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
@@ -52,6 +53,8 @@ def create_session(page) -> str:
     page.get_by_label("Title").fill(TITLE)
     page.get_by_label("Passcode for this session").fill(PASSCODE)
     page.get_by_label("Passcode again").fill(PASSCODE)
+    if page.locator(".peerkit-dash-facilitator-key").count():
+        page.get_by_label("Facilitator key").fill(FACILITATOR_KEY)
     page.get_by_role("button", name="Create the session").click()
     header = page.locator(".peerkit-dash-header")
     expect(header).to_contain_text(TITLE, timeout=ACTION_TIMEOUT)
@@ -67,6 +70,10 @@ def answer_and_submit(part: ParticipantPage, values: list[bool]) -> None:
 
 
 def test_hub_users_and_a_guest_meet_in_one_session(tmp_path: Path, pg_url: str, browser) -> None:  # noqa: F811
+    from peerkit.store import Store
+
+    with Store(pg_url) as store:  # as the administrator would: peerkit facilitator-key --set KEY
+        store.set_facilitator_key(FACILITATOR_KEY)
     hub = start_hub(tmp_path / "hub", free_ports(4), pg_url)
     contexts = []
     try:
@@ -131,8 +138,6 @@ def test_hub_users_and_a_guest_meet_in_one_session(tmp_path: Path, pg_url: str, 
     assert re.search(r"Hand out to participants.*\n\s+http://127\.0\.0\.1:\d+/services/peerkit/\n", log)
 
     # the store has both, in the session alice created
-    from peerkit.store import Store
-
     with Store(pg_url) as store:
         session = store.find_session(code)
         assert session is not None and session.title == TITLE

@@ -43,6 +43,7 @@ PEOPLE = [
     ("Dee Peer", "Peer specialist", "peer specialist", 1),
 ]
 ACKS_BEFORE_KILL = 3
+FACILITATOR_KEY = "MULT-ISRV-TEST-KEY1"
 
 
 def answers_for(k: int, items: list[str]) -> dict[str, bool]:
@@ -70,7 +71,7 @@ async def scenario(servers, pg_url: str) -> dict:
     # -- the facilitator creates the session in the dashboard on server C ----------------------
     dash_page = await VoilaPage(c.url("facilitator.ipynb")).open()
     dash = Dashboard(dash_page)
-    code = await dash.create_session(TITLE, PASSCODE)
+    code = await dash.create_session(TITLE, PASSCODE, FACILITATOR_KEY)
     out["code"] = code
 
     # -- four participants open the participant app at once, two on A and two on B -------------
@@ -157,16 +158,29 @@ async def scenario(servers, pg_url: str) -> dict:
     return out
 
 
+def run_in_own_thread(fn):
+    """Run ``fn`` in a thread of its own: a sync Playwright open in this thread (the browser
+    fixture of another test in this package) counts as a running event loop here."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn).result()
+
+
 def test_three_servers_one_database(tmp_path: Path, pg_url: str) -> None:
+    with Store(pg_url) as store:  # as the administrator would: peerkit facilitator-key --set KEY
+        store.set_facilitator_key(FACILITATOR_KEY)
     ports = free_ports(3)
     servers = start_many(ports, tmp_path, pg_url)
     try:
         # each server printed its own participant link, on its own port
         links = [s.links["participant"] for s in servers]
         assert len(set(links)) == 3
+        for s in servers:
+            assert "Facilitator key: set earlier" in s.output()  # one key for the whole database
         for s, link in zip(servers, links):
             assert link == f"http://127.0.0.1:{s.port}/voila/render/participant.ipynb", link
-        out = asyncio.run(scenario(servers, pg_url))
+        out = run_in_own_thread(lambda: asyncio.run(scenario(servers, pg_url)))
     finally:
         for s in servers:
             s.stop()

@@ -399,13 +399,19 @@ class Dashboard:
     def __init__(self, page: VoilaPage):
         self.page = page
 
-    async def create_session(self, title: str, passcode: str) -> str:
-        """Create a session with the dashboard's form; returns its join code (as shown)."""
+    async def create_session(self, title: str, passcode: str, facilitator_key: str | None = None) -> str:
+        """Create a session with the dashboard's form; returns its join code (as shown). The
+        facilitator key is typed in when the form asks for one."""
         p = self.page
         create = await p.widget("peerkit-dash-create")
         await p.fill(await p.widget(description="Title", within=create), title)
         await p.fill(await p.widget(description="Passcode for this session", within=create), passcode)
         await p.fill(await p.widget(description="Passcode again", within=create), passcode)
+        key_field = p.find("peerkit-dash-facilitator-key")
+        if key_field is not None:
+            if not facilitator_key:
+                raise PageError("the dashboard asks for the facilitator key, and the test gave none")
+            await p.fill(key_field, facilitator_key)
         await p.click(await p.widget("peerkit-dash-create-button"))
         header = await p.wait_text("peerkit-dash-header", title)
         m = re.search(r"Join code\s+([A-Z0-9]{3}-[A-Z0-9]{3})", header.text)

@@ -4,7 +4,8 @@ kit's store on PostgreSQL, driven in Chromium as the people in the room would.
 
 - alice and bob log in through the hub's login page; their servers spawn and open the kit's
   start page in Voila (``default_url``);
-- alice, the facilitator, creates a session in the dashboard of her own server;
+- alice, the facilitator, creates a session in the dashboard of her own server and opens an
+  exercise (a new session is facilitator-led: the participants' apps follow her);
 - bob joins it from the participant app of his own server and submits an exercise;
 - carol has no hub account: she opens the public participant app the hub's service serves
   (``/services/peerkit/?code=...``, no login), joins and submits; she cannot reach the hub users'
@@ -32,7 +33,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.browser]
 SPAWN_TIMEOUT = 180_000  # ms: a user's server starts (and runs the start page) on a loaded machine
 TITLE = "Unit 2 on the hub"
 PASSCODE = "hub-unit-2"
-EXERCISE = "misconceptions"
+EXERCISE = "misconceptions"  # the first of the handbook's exercise set
+EXERCISE_SET = "Handbook for provider organisations: exercises"
 FACILITATOR_KEY = "HUBT-ESTK-EY12-3456"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -63,8 +65,27 @@ def create_session(page) -> str:
     return m.group(1)
 
 
+def open_exercise(page) -> None:
+    """Facilitator-led (the default for a new session): choose the exercise set and press Next;
+    every participant's app shows its first exercise."""
+    page.locator(".peerkit-live-plan select").select_option(value=EXERCISE_SET)
+    nxt = page.locator(".peerkit-live-next")
+    expect(nxt).to_be_enabled(timeout=ACTION_TIMEOUT)
+    nxt.click()
+    expect(page.locator(".peerkit-live-count")).to_contain_text("open for answers", timeout=ACTION_TIMEOUT)
+
+
+def join(part: ParticipantPage, code: str, name: str, role: str) -> None:
+    p = part.page
+    expect(p.get_by_label("Join code")).to_have_value(code, timeout=ACTION_TIMEOUT)  # from ?code=
+    p.get_by_label("Your name").fill(name)
+    p.locator(".peerkit-join-role").get_by_text(role, exact=True).click()
+    p.get_by_role("button", name="Join session").click()
+    expect(p.locator(".peerkit-signed-in")).to_contain_text(name, timeout=ACTION_TIMEOUT)
+
+
 def answer_and_submit(part: ParticipantPage, values: list[bool]) -> None:
-    part.choose(EXERCISE)
+    expect(part.form(EXERCISE)).to_be_visible(timeout=ACTION_TIMEOUT)  # the exercise the facilitator opened
     part.rate_buttons(labels_for(EXERCISE, values))
     part.submit()
 
@@ -93,16 +114,16 @@ def test_hub_users_and_a_guest_meet_in_one_session(tmp_path: Path, pg_url: str, 
         alice.goto(hub.url + "/user/alice/voila/render/facilitator.ipynb", timeout=SPAWN_TIMEOUT)
         expect(alice.get_by_label("Facilitator passcode")).to_be_visible(timeout=SPAWN_TIMEOUT)
         code = create_session(alice)
+        open_exercise(alice)
 
         # bob joins from the participant app of his own server
         bob_app = ParticipantPage(bob, hub.url + f"/user/bob/voila/render/participant.ipynb?code={code}").open()
-        bob_app.join(None, "Bob on the hub", "Peer specialist")
+        join(bob_app, code, "Bob on the hub", "Peer specialist")
         answer_and_submit(bob_app, [True, False] * 5)
 
         # carol has no account: the public participant app, no login
         carol_app = ParticipantPage(carol, hub.url + f"/services/peerkit/?code={code}").open()
-        expect(carol.get_by_label("Join code")).to_have_value(code)
-        carol_app.join(None, "Carol without account", "Supervisor")
+        join(carol_app, code, "Carol without account", "Supervisor")
         answer_and_submit(carol_app, [False, True] * 5)
         ARTIFACTS.mkdir(exist_ok=True)
         carol.screenshot(path=str(ARTIFACTS / "hub-public-participant-375.png"), full_page=True)

@@ -6,7 +6,8 @@ of them are driven through the widget protocol, as a browser tab would drive the
 (tests/deploy/voila_client.py). The test checks that
 
 - each server prints its own participant link (its own port);
-- a session created in the dashboard on C is joined with its code on A and B;
+- a session created in the dashboard on C is joined with its code on A and B, and the exercise
+  the facilitator opens on C (a facilitator-led session) appears in the apps on A and B;
 - every answer submitted on A and B appears on C's dashboard (header counts, "Who has
   submitted"), and the pairs made on C across servers work: each partner's "Compare with my
   partner" shows the other one, who is on the other server;
@@ -32,7 +33,8 @@ from .voila_client import Dashboard, PageError, Participant, VoilaPage
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
-EXERCISE = "misconceptions"  # 10 true / false items
+EXERCISE = "misconceptions"  # 10 true / false items, the first of the handbook's exercise set
+EXERCISE_SET = "Handbook for provider organisations: exercises"
 TITLE = "Regional training, rooms A and B"
 PASSCODE = "rooms-A-and-B"
 # (name, role label, role label as the dashboard shows it, server index)
@@ -79,7 +81,9 @@ async def scenario(servers, pg_url: str) -> dict:
                                    for _n, _r, _d, s in PEOPLE))
     people = {name: Participant(p) for (name, *_rest), p in zip(PEOPLE, pages)}
     await asyncio.gather(*(people[name].join(code, name, role) for name, role, _d, _s in PEOPLE))
-    await asyncio.gather(*(people[name].choose(ins.title) for name, *_r in PEOPLE))
+    # the session is facilitator-led: the dashboard on C opens the exercise, the apps on A and B follow
+    await dash.open_exercise(EXERCISE_SET, ins.title)
+    await asyncio.gather(*(people[name].follow(EXERCISE) for name, *_r in PEOPLE))
     firsts = {name: answers_for(k + 1, items) for k, (name, *_r) in enumerate(PEOPLE)}
     statuses = await asyncio.gather(*(fill_and_submit(people[n], firsts[n]) for n, *_r in PEOPLE))
     assert all("Submitted" in s for s in statuses), statuses
@@ -135,7 +139,7 @@ async def scenario(servers, pg_url: str) -> dict:
     eve_page = await VoilaPage(b.url("participant.ipynb")).open()
     eve = Participant(eve_page)
     await eve.join(code, "Eve Newcomer", "Peer specialist")
-    await eve.choose(ins.title)
+    await eve.follow(EXERCISE)
     assert "Submitted" in await fill_and_submit(eve, answers_for(99, items))
     dee_again = await fill_and_submit(people["Dee Peer"], answers_for(98, items))
     assert revision_of(dee_again) == 2, dee_again
@@ -145,7 +149,7 @@ async def scenario(servers, pg_url: str) -> dict:
     # -- Ben resumes on B with the same name: his last acknowledged answers are there -----------
     ben_b = Participant(await VoilaPage(b.url("participant.ipynb")).open())
     await ben_b.join(code, "Ben Peer", "Peer specialist")
-    await ben_b.choose(ins.title)
+    await ben_b.follow(EXERCISE)
     with Store(pg_url) as store:
         participant = next(p for p in store.participants(store.find_session(code).id)
                            if p.display_name == "Ben Peer")

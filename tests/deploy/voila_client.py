@@ -342,9 +342,14 @@ class Participant:
         await p.wait_text("peerkit-signed-in", name)
 
     async def choose(self, title: str) -> Model:
+        """Self-paced session: choose the exercise in the list."""
         p = self.page
         await p.choose(await p.widget("peerkit-exercise"), title)
         return await p.widget("peerkit-form", what=f"the form of {title!r}")
+
+    async def follow(self, instrument_id: str, timeout: float = ACTION_TIMEOUT) -> Model:
+        """Facilitator-led session: wait until the app shows the exercise the facilitator opened."""
+        return await self.page.widget(f"peerkit-form-{instrument_id}", timeout=timeout)
 
     async def answer(self, item_id: str, label: str) -> None:
         """Choose the option with this label for one item (toggle buttons or radio buttons)."""
@@ -418,6 +423,14 @@ class Dashboard:
         if not m:
             raise PageError(f"no join code in the dashboard's header: {header.text!r}")
         return m.group(1)
+
+    async def open_exercise(self, exercise_set: str, exercise_title: str) -> None:
+        """Facilitator-led: choose the exercise set, press Next (its first exercise opens on every
+        participant's app); wait until the dashboard says it is open."""
+        p = self.page
+        await p.choose(await p.widget("peerkit-live-plan"), exercise_set)
+        await p.click(await p.widget("peerkit-live-next"))
+        await p.wait_text("peerkit-live-count", re.compile(re.escape(exercise_title) + r"\s*:\s*open for answers"))
 
     async def unlock(self, join_code: str, passcode: str, title: str) -> None:
         p = self.page

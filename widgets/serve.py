@@ -17,7 +17,8 @@ tracebacks for participants, kernel culling). It
 Several servers may share one PostgreSQL database (``--db``/``$PEERKIT_DB_URL``), one per port or
 machine: see deploy/multi-server/. Behind a proxy under a path (a JupyterHub service),
 ``--base-url /services/peerkit/`` serves there and ``--public-url`` is the address printed;
-``--participant-only`` serves nothing but the participant app, at the base URL itself.
+``--participant-only`` serves nothing but the participant app (a folder in the data folder that
+holds only ``participant.ipynb``).
 
 Ctrl-C stops Voila and every kernel it started.
 """
@@ -307,7 +308,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         raise ServeError(f"port {args.port} on {host} is in use: is the kit already running? "
                          f"Stop it, or choose another port with --port.")
 
-    served = notebooks / "participant.ipynb" if only else notebooks
+    served = participant_only_folder(home) if only else notebooks
     extra = [f"--Voila.base_url={base_url}"] if base_url != "/" else []
     cmd = voila_command(host, args.port, served, [*extra, *args.voila_arg])
     print(f"Starting Voila on {host}:{args.port} (database: {shown}) ...",
@@ -316,8 +317,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     _raise_on_termination()
     try:
         local = share_urls(host, args.port, base_url=base_url)
-        # participant-only: every GET of the page starts a kernel, so ask for a static path instead
-        if not wait_until_serving(local.tree + ("voila/static/" if only else ""), proc):
+        if not wait_until_serving(local.tree, proc):
             code = proc.poll()
             if code is None:
                 stop_process_group(proc)
@@ -327,7 +327,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         urls = share_urls(host, args.port, public, base_url, getattr(args, "public_url", None))
         if only:
             print(f"\npeerkit is running (participant app only).\n"
-                  f"Hand out to participants (join a session with the join code):\n    {urls.tree}\n"
+                  f"Hand out to participants (join a session with the join code):\n    {urls.participant}\n"
                   f"  (add ?code=JOIN-CODE to fill the code in)\nStop with Ctrl-C.\n", file=out, flush=True)
         else:
             _banner(urls, host, out)
@@ -337,6 +337,21 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return 0
     finally:
         stop_process_group(proc)
+
+
+def participant_only_folder(home: Path) -> Path:
+    """A folder with a fresh copy of the participant notebook and nothing else, for
+    ``--participant-only``: Voila serves only what is in it, and its address without a notebook
+    is a cheap listing (a proxy's health checks start no kernels)."""
+    import shutil
+
+    folder = home / "participant-only"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.ipynb"):
+        if old.name != "participant.ipynb":
+            old.unlink()
+    shutil.copyfile(kit_root() / "notebooks" / "participant.ipynb", folder / "participant.ipynb")
+    return folder
 
 
 def _raise_on_termination() -> None:

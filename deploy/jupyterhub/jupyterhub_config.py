@@ -55,7 +55,8 @@ c.Spawner.mem_limit = "1G"
 
 # -- Participants without hub accounts (optional) --------------------------------------------------
 # PEERKIT_PUBLIC_PARTICIPANT_APP=1 in the hub's environment adds a hub-managed service that serves
-# the participant app, and nothing else, at https://HUB/services/peerkit/ (add ?code=JOIN-CODE):
+# the participant app, and nothing else, at
+#     https://HUB/services/peerkit/voila/render/participant.ipynb   (add ?code=JOIN-CODE):
 # anyone who can reach the hub opens it without a hub login. The facilitator dashboard stays in the
 # facilitators' own servers (hub login + session passcode). The hub starts and stops the service
 # (`peerkit serve --participant-only`, so the kit must be installed where the hub runs) and routes

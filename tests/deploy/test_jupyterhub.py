@@ -8,8 +8,8 @@ kit's store on PostgreSQL, driven in Chromium as the people in the room would.
   exercise (a new session is facilitator-led: the participants' apps follow her);
 - bob joins it from the participant app of his own server and submits an exercise;
 - carol has no hub account: she opens the public participant app the hub's service serves
-  (``/services/peerkit/?code=...``, no login), joins and submits; she cannot reach the hub users'
-  servers, and the public service serves no dashboard;
+  (``/services/peerkit/voila/render/participant.ipynb?code=...``, no login), joins and submits;
+  she cannot reach the hub users' servers, and the public service serves no other page;
 - both answers are in alice's dashboard.
 """
 
@@ -99,7 +99,7 @@ def test_hub_users_and_a_guest_meet_in_one_session(tmp_path: Path, pg_url: str, 
     contexts = []
     try:
         # the public participant app answers once the hub has started its service
-        wait_http(hub.url + "/services/peerkit/voila/static/", ok=(404,))
+        wait_http(hub.url + "/services/peerkit/", ok=(200,))
 
         alice_ctx = browser.new_context(viewport={"width": 1280, "height": 900})
         bob_ctx = browser.new_context(viewport={"width": 375, "height": 667})
@@ -122,7 +122,8 @@ def test_hub_users_and_a_guest_meet_in_one_session(tmp_path: Path, pg_url: str, 
         answer_and_submit(bob_app, [True, False] * 5)
 
         # carol has no account: the public participant app, no login
-        carol_app = ParticipantPage(carol, hub.url + f"/services/peerkit/?code={code}").open()
+        public = hub.url + "/services/peerkit/voila/render/participant.ipynb"
+        carol_app = ParticipantPage(carol, f"{public}?code={code}").open()
         join(carol_app, code, "Carol without account", "Supervisor")
         answer_and_submit(carol_app, [False, True] * 5)
         ARTIFACTS.mkdir(exist_ok=True)
@@ -132,10 +133,12 @@ def test_hub_users_and_a_guest_meet_in_one_session(tmp_path: Path, pg_url: str, 
         carol.goto(hub.url + "/user/alice/voila/render/facilitator.ipynb")
         expect(carol.locator("#username_input")).to_be_visible(timeout=ACTION_TIMEOUT)
         assert "/hub/login" in carol.url
-        for path in ("voila/render/facilitator.ipynb", "voila/render/group-display.ipynb", "api/kernels",
-                     "voila/tree"):
+        for path in ("voila/render/facilitator.ipynb", "voila/render/group-display.ipynb",
+                     "voila/render/start.ipynb", "api/kernels", "api/contents"):
             response = carol.request.get(hub.url + f"/services/peerkit/{path}", max_redirects=5)
             assert response.status in (403, 404), f"/services/peerkit/{path}: HTTP {response.status}"
+        listing = carol.request.get(hub.url + "/services/peerkit/")  # what the hub's health checks get
+        assert listing.status == 200 and "kernelId" not in listing.text(), "a listing, not a kernel"
 
         # both answers are in alice's dashboard
         dash = FacilitatorPage(alice, alice.url)
@@ -156,7 +159,8 @@ def test_hub_users_and_a_guest_meet_in_one_session(tmp_path: Path, pg_url: str, 
     # the hub started the public service with the kit's command; it printed its link
     log = hub.output()
     assert "peerkit is running (participant app only)" in log
-    assert re.search(r"Hand out to participants.*\n\s+http://127\.0\.0\.1:\d+/services/peerkit/\n", log)
+    assert re.search(r"Hand out to participants.*\n\s+http://127\.0\.0\.1:\d+/services/peerkit/voila/render/"
+                     r"participant\.ipynb\n", log)
 
     # the store has both, in the session alice created
     with Store(pg_url) as store:

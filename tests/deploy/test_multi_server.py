@@ -154,7 +154,10 @@ async def scenario(servers, pg_url: str) -> dict:
         participant = next(p for p in store.participants(store.find_session(code).id)
                            if p.display_name == "Ben Peer")
         current = store.current_answers(participant.id, EXERCISE)
-    await ben_b.wait_shown({k: "True" if v else "False" for k, v in current.items()})
+        # answers Ben had typed on A after his last submission were saved as a draft: they come back
+        draft = store.load_draft(participant.id, EXERCISE)
+    shown = {**current, **(draft or {})}
+    await ben_b.wait_shown({k: "True" if v else "False" for k, v in shown.items()})
     out["ben_resumed"] = current
 
     for p in [*pages, dash_page, eve_page, ben_b.page]:
@@ -222,7 +225,7 @@ def test_three_servers_one_database(tmp_path: Path, pg_url: str) -> None:
         # at most the one submission in flight at the kill committed without its acknowledgement
         assert stored == list(range(1, len(stored) + 1))
         assert len(acks) <= len(stored) <= len(acks) + 1
-        # Ben's form on B showed his latest stored answers: the last acknowledged ones, or the
-        # submission in flight at the kill if that one committed
+        # Ben's form on B showed his latest stored answers (the last acknowledged ones, or the
+        # submission in flight at the kill if that one committed) with his draft over them
         assert out["ben_resumed"] == (acks[-1][1] if len(stored) == len(acks)
                                       else store.revision_answers(ben.id, EXERCISE, stored[-1]))

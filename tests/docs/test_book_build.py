@@ -39,6 +39,8 @@ def test_guide_builds_with_jupyter_book(tmp_path: Path) -> None:
     copy = tmp_path / "guide"
     shutil.copytree(GUIDE, copy, ignore=shutil.ignore_patterns("_build"))
     # the guide links to the kit's files beside it (notebooks/, data/): give the copy the same neighbours
+    # (its pages show screenshots from ../docs/screenshots)
+    shutil.copytree(GUIDE.parent / "docs", tmp_path / "docs", ignore=shutil.ignore_patterns("_build"))
     result = subprocess.run([exe, "build", str(copy), "--warningiserror", "--keep-going"],
                             capture_output=True, text=True, timeout=600)
     output = result.stdout + result.stderr

@@ -202,11 +202,55 @@ def test_participant_app_default_store(monkeypatch, tmp_path, instruments):
     url = f"sqlite:///{tmp_path / 'default.sqlite'}"
     monkeypatch.setenv("PEERKIT_DB_URL", url)
     app = participant_app(instruments=instruments)
-    assert isinstance(app, ParticipantApp) and isinstance(app.store, Store)
-    assert str(app.store.url).endswith("default.sqlite")
+    assert isinstance(app, ParticipantApp) and not app.store.opened  # opened at Join, not at render
+    assert not (tmp_path / "default.sqlite").exists()
+    assert str(app.store.url).endswith("default.sqlite")  # first use opens it
+    assert isinstance(app.store.open(), Store) and app.store.opened
     for cls in ("peerkit-app",):
         assert cls in app._dom_classes
     app.store.close()
+
+
+FIRST_RENDER = """
+import sys, json
+from ipywidgets import Widget
+from peerkit.forms import participant_app
+app = participant_app(code_from_url=True)
+heavy = sorted(m for m in ("pydantic", "yaml", "sqlalchemy", "pandas", "matplotlib", "voila",
+                           "peerkit.instruments", "peerkit.store") if m in sys.modules)
+print(json.dumps({"heavy": heavy, "widgets": len(Widget.widgets), "code": app.join_panel.code.value}))
+"""
+
+
+@pytest.mark.parametrize("env, code", [({}, ""), ({"QUERY_STRING": "code=abc-def&x=1"}, "abc-def")])
+def test_first_render_is_small(env, code, tmp_path):
+    """What a page sends before Join: the join panel only; no instruments, store or Voila code."""
+    import json
+    import os
+
+    run_env = {**os.environ, **env, "PEERKIT_DB_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"}
+    run_env.pop("VOILA_PREHEAT", None)
+    out = subprocess.run([sys.executable, "-c", FIRST_RENDER], capture_output=True, text=True, check=True,
+                         env=run_env).stdout
+    got = json.loads(out.strip().splitlines()[-1])
+    assert got["heavy"] == [] and got["code"] == code
+    assert got["widgets"] <= 40, got  # models incl. layouts and styles; the whole app built at once made 61
+    assert not (tmp_path / "x.sqlite").exists()
+
+
+def test_prepared_kernel_reads_the_code_in_the_browser(monkeypatch):
+    """A kernel prepared before the request gets ``?code=`` from the page, not from Voila."""
+    import sys as _sys
+
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    app = participant_app(code_from_url=True, instruments={})
+    reader = app.children[-1]
+    assert type(reader).__name__ == "PageQuery" and "voila" not in _sys.modules
+    reader.query = "?code=K7P-X3M"
+    assert app.join_panel.code.value == "K7P-X3M"
+    reader.query = "?code=OTHER"  # a code already there is not replaced
+    assert app.join_panel.code.value == "K7P-X3M"
 
 
 def test_broken_instrument_file_is_skipped(tmp_path):

@@ -12,15 +12,40 @@
 pandas, matplotlib and SQLAlchemy are not imported here (only lazily where needed).
 """
 
-from .app import ParticipantApp, available_instruments, exercise, exercise_options, participant_app
-from .backend import BackendError, FormBackend, MemoryBackend, MemorySubmission, StoreBackend
-from .common import CSS, CSS_CLASSES, item_numbers, value_label
-from .controls import (CONTROL_CLASSES, ChecklistControl, ChoiceControl, FrequencyControl, ItemControl,
-                       SIAControl, TextControl, TrueFalseControl, make_control)
-from .form import InstrumentForm, scale_legend
-from .join import ROLE_OPTIONS, JoinPanel, role_label
-from .results import ResultsPanel, occasion_changes, render_results
-from .state import FormState
+import importlib
+from typing import Any
+
+# name -> submodule; imported on first use, so ``from peerkit.forms import participant_app``
+# loads the join page's modules only (not the forms, instruments or results)
+_WHERE = {
+    "ParticipantApp": "app", "available_instruments": "app", "exercise": "app", "exercise_options": "app",
+    "participant_app": "app",
+    "BackendError": "backend", "FormBackend": "backend", "MemoryBackend": "backend",
+    "MemorySubmission": "backend", "StoreBackend": "backend",
+    "CSS": "common", "CSS_CLASSES": "common", "item_numbers": "common", "value_label": "common",
+    "CONTROL_CLASSES": "controls", "ChecklistControl": "controls", "ChoiceControl": "controls",
+    "FrequencyControl": "controls", "ItemControl": "controls", "SIAControl": "controls",
+    "TextControl": "controls", "TrueFalseControl": "controls", "make_control": "controls",
+    "InstrumentForm": "form", "scale_legend": "form",
+    "ROLE_OPTIONS": "join", "JoinPanel": "join", "role_label": "join",
+    "LazyStore": "opening",
+    "ResultsPanel": "results", "occasion_changes": "results", "render_results": "results",
+    "FormState": "state",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'peerkit.forms' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
+
 
 __all__ = [
     "BackendError",
@@ -35,6 +60,7 @@ __all__ = [
     "InstrumentForm",
     "ItemControl",
     "JoinPanel",
+    "LazyStore",
     "MemoryBackend",
     "MemorySubmission",
     "ParticipantApp",

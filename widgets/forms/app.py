@@ -9,17 +9,22 @@ drafts of other exercises stay (their forms are kept, hidden, with anything type
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import ipywidgets as widgets
 
-from ..instruments import Instrument, InstrumentError, data_dir, instrument_files, load_instrument, sorted_by_source
-from .backend import StoreBackend
 from .common import esc, message_html, save_errors, style_widgets
-from ..live import fits_role
 from .follow import DEFAULT_INTERVAL, WAITING_TEXT, LiveFollower
-from .form import InstrumentForm
 from .join import JoinPanel, role_label
+from .opening import LazyStore, code_from_page
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..instruments import Instrument
+    from .form import InstrumentForm
+
+# What the page shows first is only the join panel: the instruments (pydantic, YAML), the store
+# (SQLAlchemy) and the exercise widgets are loaded at Join, so a room of kernels opening at once
+# sends small pages and spends little CPU before everyone sees the form (see peerkit.forms.opening).
 
 __all__ = ["ParticipantApp", "available_instruments", "exercise", "exercise_options", "participant_app"]
 
@@ -31,6 +36,8 @@ AUDIENCE = {"supervisor": "supervisors", "peer_specialist": "peer specialists", 
 def available_instruments(root: Any = None) -> dict[str, Instrument]:
     """Every valid instrument file; a file that does not validate is skipped (and logged), so
     one half-transcribed exercise cannot take the participants' app down."""
+    from ..instruments import InstrumentError, data_dir, instrument_files, load_instrument, sorted_by_source
+
     out: dict[str, Instrument] = {}
     for path in instrument_files(root or data_dir()):
         try:
@@ -69,7 +76,7 @@ class ParticipantApp(widgets.VBox):
         self._offered: set[tuple[str, str]] = set()
         self._partner: Any = None
         self._pair_checks = 0
-        self.instruments = dict(instruments) if instruments is not None else available_instruments()
+        self._instruments = dict(instruments) if instruments is not None else None
         self.allow_partial = allow_partial
         self.preselect = exercise
         self.preselect_occasion = occasion
@@ -81,6 +88,28 @@ class ParticipantApp(widgets.VBox):
         self.join_panel = JoinPanel(store, self_study=self_study)
         self.join_panel.on_join(self._joined)
 
+        self.pair_panel: Any = None
+        # filled at the first Join (see _build_work_area): hidden until then
+        self.work_area = widgets.VBox(layout=widgets.Layout(width="100%", display="none"))
+        super().__init__([*style_widgets(), self.join_panel, self.work_area],
+                         layout=widgets.Layout(width="100%", max_width="100%"))
+        self.add_class("peerkit-app")
+
+    @property
+    def instruments(self) -> dict[str, Instrument]:
+        """Every valid exercise, loaded on first use (at Join), not while the page opens."""
+        if self._instruments is None:
+            self._instruments = available_instruments()
+        return self._instruments
+
+    @instruments.setter
+    def instruments(self, value: Mapping[str, Instrument]) -> None:
+        self._instruments = dict(value)
+
+    def _build_work_area(self) -> None:
+        """The signed-in part of the app, built once at the first Join."""
+        if self.work_area.children:
+            return
         self.signed_in = widgets.HTML(layout=widgets.Layout(width="100%"))
         self.signed_in.add_class("peerkit-signed-in")
         self.leave_button = widgets.Button(description="Leave (switch person)", icon="sign-out",
@@ -115,22 +144,15 @@ class ParticipantApp(widgets.VBox):
         self.compare_status = widgets.HTML(layout=widgets.Layout(width="100%"))
         self.compare_status.add_class("peerkit-compare-status")
         self.compare_area = widgets.VBox(layout=widgets.Layout(width="100%"))
-        self.pair_panel: Any = None
-        self.work_area = widgets.VBox(
-            [widgets.HBox([self.signed_in, self.compare_button, self.leave_button],
-                          layout=widgets.Layout(width="100%", flex_flow="row wrap", align_items="center")),
-             self.compare_status, self.compare_area, self.live_banner,
-             self.exercise, self.occasion, self.hint, self.form_area],
-            layout=widgets.Layout(width="100%", display="none"))
-        super().__init__([*style_widgets(), self.join_panel, self.work_area],
-                         layout=widgets.Layout(width="100%", max_width="100%"))
-        self.add_class("peerkit-app")
-        if not self.instruments:
-            self.join_panel.status.value = message_html(
-                "error", "No exercises are available (no valid instrument files were found).")
+        self.work_area.children = (
+            widgets.HBox([self.signed_in, self.compare_button, self.leave_button],
+                         layout=widgets.Layout(width="100%", flex_flow="row wrap", align_items="center")),
+            self.compare_status, self.compare_area, self.live_banner,
+            self.exercise, self.occasion, self.hint, self.form_area)
 
     # -- join / leave ------------------------------------------------------------
     def _joined(self, session: Any, participant: Any) -> None:
+        self._build_work_area()
         self.session, self.participant = session, participant
         self.forms.clear()
         self.form = None
@@ -148,6 +170,9 @@ class ParticipantApp(widgets.VBox):
         self.exercise.value = None
         self.exercise.observe(self._exercise_changed, names="value")
         self.hint.value = "<p>Choose an exercise above to begin.</p>"
+        if not self.instruments:
+            self.hint.value = message_html(
+                "error", "No exercises are available (no valid instrument files were found).")
         self._follow(session)
         if self.preselect in self.instruments and not self.following:
             self.exercise.value = self.preselect
@@ -157,6 +182,8 @@ class ParticipantApp(widgets.VBox):
 
     # -- pair comparison -----------------------------------------------------------
     def _close_compare(self) -> None:
+        if not self.work_area.children:
+            return
         if self.pair_panel is not None:
             self.pair_panel.close()  # stops its refresh timer
         self.pair_panel = None
@@ -192,6 +219,8 @@ class ParticipantApp(widgets.VBox):
         self.compare_area.children = (self.pair_panel,)
 
     def leave(self) -> None:
+        if not self.work_area.children:  # nobody has joined on this page yet
+            return
         self._stop_following()
         self._close_compare()
         self.session = self.participant = None
@@ -253,6 +282,9 @@ class ParticipantApp(widgets.VBox):
         self.form_area.children = (form,)
 
     def _make_form(self, ins: Instrument, occasion: str) -> InstrumentForm:
+        from .backend import StoreBackend
+        from .form import InstrumentForm
+
         backend = StoreBackend(self.store, self.participant.id, ins, occasion)
         form = InstrumentForm(ins, backend, occasion=occasion, allow_partial=self.allow_partial,
                               include_style=False)
@@ -331,6 +363,8 @@ class ParticipantApp(widgets.VBox):
         name = f"“{esc(ins.title)}”" + (f" ({esc(occ)})" if occ else "")
         if state.phase == "open":
             text = f"<strong>Now:</strong> {name}. Answer, then press Submit."
+            from ..live import fits_role
+
             if self.participant is not None and not fits_role(ins.completed_by, self.participant.role):
                 text += f" (This one is for {esc(AUDIENCE.get(ins.completed_by, ins.completed_by))}; you may skip it.)"
         elif state.phase == "closed":
@@ -404,18 +438,23 @@ class ParticipantApp(widgets.VBox):
 
 def participant_app(store: Any = None, *, instruments: Mapping[str, Instrument] | None = None,
                     allow_partial: bool = True, exercise: str | None = None, occasion: str | None = None,
-                    self_study: bool = False) -> ParticipantApp:
-    """The participant app widget. ``store=None`` opens ``peerkit.store.Store()`` (default URL).
+                    self_study: bool = False, code_from_url: bool = False) -> ParticipantApp:
+    """The participant app widget. ``store=None`` opens ``peerkit.store.Store()`` (default URL) at
+    the first Join.
 
     ``exercise`` / ``occasion`` preselect what the person lands on after joining;
-    ``self_study=True`` shows only the "work on my own" way in (no join code).
+    ``self_study=True`` shows only the "work on my own" way in (no join code);
+    ``code_from_url`` fills in the join code from ``?code=`` in the page's address.
     """
     if store is None:
-        from ..store import Store  # lazy: keeps SQLAlchemy out of a plain ``import peerkit.forms``
-
-        store = Store()
-    return ParticipantApp(store, instruments, allow_partial=allow_partial, exercise=exercise,
-                          occasion=occasion, self_study=self_study)
+        store = LazyStore()  # opened at Join: keeps SQLAlchemy out of the page's first render
+    app = ParticipantApp(store, instruments, allow_partial=allow_partial, exercise=exercise,
+                         occasion=occasion, self_study=self_study)
+    if code_from_url and not self_study:
+        reader = code_from_page(app.join_panel.code)
+        if reader is not None:
+            app.children = (*app.children, reader)
+    return app
 
 
 def exercise(instrument_id: str, store: Any = None, occasion: str | None = None, **kw: Any) -> ParticipantApp:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import sys
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-from ..instruments import Instrument, Scale
 from ..style import KIT_CSS, style_tag
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only: the join page loads no instruments
+    from ..instruments import Instrument, Scale
 
 __all__ = [
     "A11Y_JS",

@@ -162,16 +162,35 @@ def share_urls(host: str, port: int, public_host: str | None = None, base_url: s
     )
 
 
+def voila_settings() -> dict:
+    """The kit's ``voila.json`` (one place for the executor timeouts and the idle-kernel cull)."""
+    import json
+
+    return json.loads((kit_root() / "voila.json").read_text(encoding="utf-8"))
+
+
+def cull_idle_timeout() -> int:
+    """Seconds after which a kernel with no page connected is shut down (from voila.json)."""
+    return int(voila_settings()["MappingKernelManager"]["cull_idle_timeout"])
+
+
 def voila_command(host: str, port: int, notebooks: Path | None = None,
                   extra: Sequence[str] = ()) -> list[str]:
-    """The Voila command line (the rest of the configuration is in the kit's voila.json)."""
+    """The Voila command line (the rest of the configuration is in the kit's voila.json).
+
+    Voila runs through ``peerkit.room`` (its kernel manager retries failed kernel starts and
+    prepares a room, see that module). The executor's timeouts are passed explicitly too, so a
+    slow cell arrives late rather than empty whatever folder Voila starts in.
+    """
     notebooks = notebooks or kit_root() / "notebooks"
+    executor = [f"--VoilaExecutor.{k}={v}" for k, v in voila_settings().get("VoilaExecutor", {}).items()]
     return [
-        sys.executable, "-m", "voila", str(notebooks),
+        sys.executable, "-m", "peerkit.room", str(notebooks),
         "--no-browser",
         f"--Voila.ip={host}",
         f"--port={port}",
         "--Voila.port_retries=0",  # fail on a busy port instead of silently moving
+        *executor,
         *extra,
     ]
 
@@ -269,6 +288,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--participant-only", action="store_true",
                         help="serve only the participant app, at the base URL (a public link for "
                              "participants; no dashboard, group display or other pages)")
+    parser.add_argument("--room", type=int, default=0, metavar="N",
+                        help="prepare N participant pages before the session (N + a margin kernels, "
+                             "about 60 MB each), so a room opening the link at once is served at "
+                             "once; see the facilitator guide, 'Before the session'")
+    parser.add_argument("--refill-after", type=float, default=None, metavar="SECONDS",
+                        help="with --room: prepare pages again once nobody has opened one for this "
+                             "long (default 20 s), so the refill never competes with an arriving room")
     parser.add_argument("--voila-arg", action="append", default=[], metavar="ARG",
                         help="extra argument passed to Voila (repeatable), e.g. "
                              "--voila-arg=--VoilaConfiguration.preheat_kernel=True")
@@ -308,9 +334,22 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         raise ServeError(f"port {args.port} on {host} is in use: is the kit already running? "
                          f"Stop it, or choose another port with --port.")
 
+    room = getattr(args, "room", 0) or 0
+    if room < 0 or room > 500:
+        raise ServeError(f"--room {room}: give the number of participants expected (1 to 500), or 0 for none.")
+    from . import room as room_module
+
+    refill = getattr(args, "refill_after", None)
+    if refill is not None and not (0 < refill <= 86400):
+        raise ServeError(f"--refill-after {refill:g}: give a number of seconds, e.g. 20.")
+    room_extra = [*room_module.room_args(room, refill if refill is not None else room_module.QUIET_SECONDS),
+                  *args.voila_arg]
+    status_file = room_module.status_path(home)
+    if status_file.exists():
+        status_file.unlink()  # a previous server's figures
     served = participant_only_folder(home) if only else notebooks
     extra = [f"--Voila.base_url={base_url}"] if base_url != "/" else []
-    cmd = voila_command(host, args.port, served, [*extra, *args.voila_arg])
+    cmd = voila_command(host, args.port, served, [*extra, *room_extra])
     print(f"Starting Voila on {host}:{args.port} (database: {shown}) ...",
           file=out, flush=True)
     proc = subprocess.Popen(cmd, cwd=root, env=env, start_new_session=True)
@@ -331,6 +370,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
                   f"  (add ?code=JOIN-CODE to fill the code in)\nStop with Ctrl-C.\n", file=out, flush=True)
         else:
             _banner(urls, host, out)
+        if room:
+            _report_room(proc, room, home, out)
         return proc.wait()
     except KeyboardInterrupt:
         print("\nStopping the kit ...", file=out, flush=True)
@@ -352,6 +393,27 @@ def participant_only_folder(home: Path) -> Path:
             old.unlink()
     shutil.copyfile(kit_root() / "notebooks" / "participant.ipynb", folder / "participant.ipynb")
     return folder
+
+
+def _report_room(proc: subprocess.Popen, room: int, home: Path, out: TextIO,
+                 timeout: float = 1800.0) -> bool:
+    """Print how the room's preparation goes until every page is ready (True) or Voila stops."""
+    from . import room as room_module
+
+    print(f"Preparing the room: {room_module.pool_size(room)} participant pages for {room} participants "
+          "(the links work already; pages not yet prepared open a little slower) ...", file=out, flush=True)
+    deadline = time.monotonic() + timeout
+    shown = -1
+    while proc.poll() is None and time.monotonic() < deadline:
+        status = room_module.read_status(home)
+        ready = int(status.get("ready", 0)) if status else 0
+        if status and ready != shown and (ready >= room or ready - shown >= 5 or shown < 0):
+            shown = ready
+            print(f"  {room_module.status_line(status)}", file=out, flush=True)
+        if status and ready >= int(status.get("pool", room)):
+            return True
+        time.sleep(1.0)
+    return False
 
 
 def _raise_on_termination() -> None:

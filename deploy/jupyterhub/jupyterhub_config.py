@@ -38,13 +38,15 @@ c.Spawner.environment = {
 }
 
 # Voila inside the user's server: the same choices as the kit's voila.json for `peerkit serve`
-# (no code shown, no tracebacks for participants), and kernels of closed tabs shut down after
-# 20 minutes.
+# (no code shown, no tracebacks for participants, slow cells arrive late rather than empty), and
+# kernels of closed tabs shut down after 15 minutes.
 c.Spawner.args = [
     "--VoilaConfiguration.template=lab",
     "--VoilaConfiguration.strip_sources=True",
     "--VoilaConfiguration.show_tracebacks=False",
-    "--MappingKernelManager.cull_idle_timeout=1200",
+    "--VoilaExecutor.iopub_timeout=120",
+    "--VoilaExecutor.startup_timeout=180",
+    "--MappingKernelManager.cull_idle_timeout=900",
     "--MappingKernelManager.cull_interval=60",
     "--MappingKernelManager.cull_connected=False",
 ]

@@ -41,10 +41,16 @@ def test_lan_address_is_an_ipv4_address():
 
 def test_voila_command_serves_the_notebooks_folder():
     cmd = serve.voila_command("127.0.0.1", 8866)
-    assert cmd[:3] == [sys.executable, "-m", "voila"]
+    assert cmd[:3] == [sys.executable, "-m", "peerkit.room"]  # Voila with the kit's kernel manager
     assert cmd[3] == str(serve.kit_root() / "notebooks")
     assert "--no-browser" in cmd and "--port=8866" in cmd and "--Voila.ip=127.0.0.1" in cmd
     assert (serve.kit_root() / "voila.json").exists()  # found because Voila runs in the kit's folder
+    # a slow cell arrives late rather than empty, wherever Voila starts: the executor's
+    # timeouts are on the command line too, with voila.json's values
+    executor = serve.voila_settings()["VoilaExecutor"]
+    assert executor["iopub_timeout"] >= 60 and executor["startup_timeout"] >= 60
+    for key, value in executor.items():
+        assert f"--VoilaExecutor.{key}={value}" in cmd
 
 
 def test_parser_defaults_and_db_in_either_place():

@@ -136,8 +136,11 @@ class Server:
         psutil.wait_procs(alive, timeout=10)
 
 
-def start_server(base: Path, extra: Iterable[str] = (), db_url: str | None = None) -> Server:
-    """Voila on a bench folder under ``base`` (store: a SQLite file in ``base/home`` unless ``db_url``)."""
+def start_server(base: Path, extra: Iterable[str] = (), db_url: str | None = None,
+                 stock_voila: bool = False) -> Server:
+    """Voila on a bench folder under ``base`` (store: a SQLite file in ``base/home`` unless ``db_url``).
+
+    ``stock_voila``: Voila's own launcher and kernel manager instead of the kit's (``peerkit.room``)."""
     folder = bench_folder(base)
     home = base / "home"
     home.mkdir(parents=True, exist_ok=True)
@@ -148,7 +151,10 @@ def start_server(base: Path, extra: Iterable[str] = (), db_url: str | None = Non
     extra = list(extra)
     t0 = time.monotonic()
     with open(log, "wb") as fh:
-        proc = subprocess.Popen(voila_command("127.0.0.1", port, folder, extra), cwd=ROOT, env=env,
+        cmd = voila_command("127.0.0.1", port, folder, extra)
+        if stock_voila:
+            cmd[cmd.index("peerkit.room")] = "voila"
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env,
                                 stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
     voila = VoilaServer(f"http://127.0.0.1:{port}", db_url, home, log, proc, 0.0)
     if not wait_until_serving(voila.base_url + "/", proc, timeout=START_TIMEOUT):

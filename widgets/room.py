@@ -60,17 +60,20 @@ def pool_size(room: int) -> int:
     return room + max(2, math.ceil(room * 0.1))
 
 
-def room_args(room: int, quiet_seconds: float = QUIET_SECONDS) -> list[str]:
-    """Voila arguments that prepare ``pool_size(room)`` participant kernels (none for others)."""
+def room_args(room: int, quiet_seconds: float = QUIET_SECONDS, notebook: str = PARTICIPANT_NOTEBOOK) -> list[str]:
+    """Voila arguments that prepare ``pool_size(room)`` kernels of ``notebook`` (none for others)."""
     if room <= 0:
         return []
-    pools = {"default": {"pool_size": 0}, PARTICIPANT_NOTEBOOK: {"pool_size": pool_size(room)}}
-    return [
+    pools = {"default": {"pool_size": 0}, notebook: {"pool_size": pool_size(room)}}
+    args = [
         "--VoilaConfiguration.preheat_kernel=True",
         f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}",
         f"--RoomPool.room={room}",
         f"--RoomPool.quiet_seconds={quiet_seconds:g}",
     ]
+    if notebook != PARTICIPANT_NOTEBOOK:
+        args.append(f"--RoomPool.notebook={notebook}")
+    return args
 
 
 def status_path(home: Path | str | None = None) -> Path:
@@ -175,6 +178,7 @@ class _PoolMixin:
         self._refilling = False
         self._refill_lock = asyncio.Lock()
         self._status_written = 0.0
+        self._status_pending = False
 
     # readiness -------------------------------------------------------------------------------
     @staticmethod
@@ -259,10 +263,14 @@ class _PoolMixin:
             return
         now = time.time()
         if not force and now - self._status_written < 0.5:
+            if not self._status_pending:  # a last write after the burst of changes
+                self._status_pending = True
+                asyncio.get_event_loop().call_later(0.6, self._write_status, True)
             return
+        self._status_pending = False
         self._status_written = now
-        pool = self._pools.get(PARTICIPANT_NOTEBOOK, [])
-        data = {"room": self.room, "pool": pool_size(self.room), "ready": self.get_pool_size(PARTICIPANT_NOTEBOOK),
+        pool = self._pools.get(self.notebook, [])
+        data = {"room": self.room, "pool": pool_size(self.room), "ready": self.get_pool_size(self.notebook),
                 "starting": sum(1 for t in pool if not self._ready(t)), "refill_at": self._refill_due,
                 "updated": now, "pid": os.getpid()}
         path = status_path()
@@ -276,10 +284,11 @@ class _PoolMixin:
 
 def _room_pool(cls: type) -> type:
     """Voila's VoilaKernelManager ``cls`` with :class:`_PoolMixin` in front and its settings."""
-    from traitlets import Float, Integer
+    from traitlets import Float, Integer, Unicode
 
     class RoomPool(_PoolMixin, cls):  # type: ignore[misc, valid-type]
         room = Integer(0, config=True, help="Participants the room is prepared for (peerkit serve --room).")
+        notebook = Unicode(PARTICIPANT_NOTEBOOK, config=True, help="The notebook the room opens.")
         quiet_seconds = Float(QUIET_SECONDS, config=True,
                               help="Refill the pool once no page has been served for this long.")
         fill_concurrency = Integer(max(1, os.cpu_count() or 1), config=True,

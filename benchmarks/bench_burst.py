@@ -1,0 +1,290 @@
+"""A room opening the link at once: N phone-like clients at the same instant, bare Voila vs the kit.
+
+For every variant and N (1, 10, 25, 40; ``--quick``: 1, 10) two Voila servers are started one
+after the other, each fresh, each serving the same folder (``participant.ipynb`` and a bare
+one-button notebook): one burst of N clients opens the bare notebook, the other the participant
+app (``?code=`` in the link). Each client (:mod:`benchmarks.burst_client`) fetches the page, opens
+the kernel websocket and waits for every widget's state: the time to a usable form. While the
+clients run, one real Chromium page opens the same notebook at the same instant and is timed to
+its first visible widget. Afterwards every kernel's CPU time and RSS are read.
+
+Variants:
+
+- ``cold``: a kernel is started for every page (Voila's default);
+- ``prepared``: ``peerkit serve --room N`` (the pool of N + margin kernels is full and the
+  machine quiet before the burst);
+- ``cold+load``: cold, with another process using half a core during the burst (a busy laptop).
+
+Blank pages are pages whose widgets never arrive (no widget view in the page, or no state).
+Also measured: the arrival beyond a prepared pool (pool of 3, 4 at once), with the kit's pool and
+with Voila's own pool refilling after ``fill_delay`` = 30 s; and the memory a room of 40 holds
+after everyone has reloaded twice (no shutdown beacon, as phones often do not send one).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from typing import Callable
+
+from . import harness as h
+from .burst_client import Visit, visit
+from .stats import Row, fmt_s, median
+
+NOTEBOOKS = {"bare": "bare.ipynb", "kit": "participant.ipynb"}
+QUERY = {"bare": "", "kit": "code=ABC-DEF"}
+HALF_CORE = """
+import time
+while True:
+    t = time.perf_counter()
+    while time.perf_counter() - t < 0.05:
+        pass
+    time.sleep(0.05)
+"""
+
+
+def _load_process() -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", HALF_CORE], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def _wait_room(server: h.Server, home, timeout: float = 600.0) -> float:
+    from peerkit import room
+
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        st = room.read_status(home)
+        if st and st["ready"] >= st["pool"]:
+            break
+        time.sleep(0.5)
+    else:
+        raise RuntimeError(f"the room was not prepared within {timeout:.0f} s: {room.read_status(home)}")
+    h.wait_quiet(lambda: [h.psutil.Process(server.pid), *server.kernels()], timeout=60)
+    return time.monotonic() - t0
+
+
+def one_burst(server: h.Server, who: str, n: int, browser=None, load: bool = False,
+              timeout: float = 300.0) -> dict:
+    """N clients (plus one browser page) open ``who``'s notebook at the same instant."""
+    nb, query = NOTEBOOKS[who], QUERY[who]
+    page_url = server.url(nb, query)
+    results: list[Visit | None] = [None] * n
+    barrier = threading.Barrier(n + 1)
+    start: dict[str, float] = {}
+
+    def client(i: int) -> None:
+        barrier.wait()
+        results[i] = visit(server.base_url, page_url, timeout=timeout, t0=start["t0"])
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(n)]
+    for t in threads:
+        t.start()
+    loader = _load_process() if load else None
+    try:
+        load_before = os.getloadavg()
+        start["t0"] = time.perf_counter()
+        barrier.wait()
+        browser_s = None
+        browser_error = None
+        if browser is not None:
+            try:
+                tab = h.time_to_render(browser, server, nb, query, timeout_ms=int(timeout * 1000))
+                browser_s = tab["seconds"]
+                h.close_tab(tab)
+            except Exception as exc:  # noqa: BLE001
+                browser_error = f"{type(exc).__name__}: {exc}"[:200]
+        for t in threads:
+            t.join(timeout + 30)
+        wall = time.perf_counter() - start["t0"]
+    finally:
+        if loader is not None:
+            loader.kill()
+            loader.wait()
+    visits = [r or Visit(error="client did not finish") for r in results]
+    cpu, rss = [], []
+    for v in visits:
+        proc = server.kernel_by_id(v.kernel_id) if v.kernel_id else None
+        if proc is None:
+            continue
+        try:
+            ct = proc.cpu_times()
+            cpu.append(ct.user + ct.system)
+            rss.append(proc.memory_info().rss)
+        except h.psutil.NoSuchProcess:
+            continue
+    usable = [v.usable_s for v in visits if v.usable_s is not None]
+    return {
+        "n": n, "who": who, "load_before": [round(x, 2) for x in load_before], "wall": wall,
+        "usable": usable, "median": median(usable), "max": max(usable) if len(usable) == n else float("nan"),
+        "blank": sum(1 for v in visits if v.blank or (v.usable_s is None and v.error is None)),
+        "errors": [v.error for v in visits if v.error],
+        "widgets": median([v.widgets for v in visits if v.widgets]) if usable else 0,
+        "cpu": median(cpu), "rss": median(rss), "browser_s": browser_s, "browser_error": browser_error,
+        "kernels": len(server.kernels()),
+    }
+
+
+def run_variant(variant: str, n: int, browser, log: Callable[[str], None]) -> dict:
+    """Bare, then the kit, each on a fresh server, in one variant at one N."""
+    from peerkit import room
+
+    out = {}
+    for who in ("bare", "kit"):
+        base = h.tmpdir(f"burst-{variant}-{who}-{n}")
+        extra: list[str] = []
+        if variant.startswith("prepared"):
+            extra = room.room_args(n, quiet_seconds=600, notebook=NOTEBOOKS[who])
+        server = h.start_server(base, extra)
+        try:
+            if variant.startswith("prepared"):
+                prep = _wait_room(server, base / "home")
+            else:
+                h.wait_quiet(lambda: [h.psutil.Process(server.pid)], timeout=30)
+                prep = 0.0
+            res = one_burst(server, who, n, browser=browser, load=variant.endswith("load"))
+            res["prepared_in"] = prep
+        finally:
+            server.stop()
+        out[who] = res
+        log(f"  {variant:10s} N={n:2d} {who:4s}: median {fmt_s(res['median'])}, max {fmt_s(res['max'])}, "
+            f"blank {res['blank']}, errors {len(res['errors'])}, cpu/page {fmt_s(res['cpu'])}, "
+            f"RSS {res['rss'] / 1e6:.0f} MB, browser {fmt_s(res['browser_s'] or float('nan'))}, "
+            f"load before {res['load_before'][0]}")
+    return out
+
+
+def beyond_the_pool(log: Callable[[str], None]) -> dict:
+    """Pool of 3, four arrivals at once: the kit's pool vs Voila's own (refill after fill_delay 30 s)."""
+    from peerkit import room
+
+    out = {}
+    for label, launcher_extra, stock in (
+            ("kit", room.room_args(1, quiet_seconds=600), False),
+            ("voila", ["--VoilaConfiguration.preheat_kernel=True", "--VoilaKernelManager.fill_delay=30",
+                       '--VoilaKernelManager.kernel_pools_config={"default": {"pool_size": 0}, '
+                       '"participant.ipynb": {"pool_size": 3}}'], True)):
+        base = h.tmpdir(f"beyond-{label}")
+        server = h.start_server(base, launcher_extra, stock_voila=stock)
+        try:
+            t0 = time.monotonic()
+            while len(server.kernels()) < 3 and time.monotonic() - t0 < 300:
+                time.sleep(0.5)
+            h.wait_quiet(lambda: [h.psutil.Process(server.pid), *server.kernels()], timeout=90)
+            res = one_burst(server, "kit", 4)
+        finally:
+            server.stop()
+        res["fourth"] = max(res["usable"]) if len(res["usable"]) == 4 else float("nan")
+        out[label] = res
+        log(f"  beyond the pool ({label}): the 4th of 4 usable after {fmt_s(res['fourth'])} "
+            f"(all: {', '.join(fmt_s(x) for x in sorted(res['usable']))})")
+    return out
+
+
+def reloads(n: int, log: Callable[[str], None], times: int = 3) -> dict:
+    """A room of ``n`` opens the page, then everyone reloads twice without a shutdown beacon."""
+    base = h.tmpdir("reloads")
+    server = h.start_server(base)
+    try:
+        for k in range(times):
+            one_burst(server, "kit", n)
+        h.wait_quiet(lambda: [h.psutil.Process(server.pid), *server.kernels()], timeout=60)
+        mem = h.memory_of(server.kernels())
+        voila_rss = h.psutil.Process(server.pid).memory_info().rss
+    finally:
+        server.stop()
+    res = {"n": n, "loads": times, "kernels": len(mem), "rss_sum": sum(m["rss"] for m in mem),
+           "pss_sum": sum(m["pss"] for m in mem), "voila_rss": voila_rss}
+    log(f"  a room of {n} after everyone reloaded twice: {res['kernels']} kernels, RSS sum "
+        f"{res['rss_sum'] / 1e6:.0f} MB (PSS {res['pss_sum'] / 1e6:.0f} MB)")
+    return res
+
+
+def rows_of(results: dict) -> list[Row]:
+    rows: list[Row] = []
+    for key, per in results["bursts"].items():
+        variant, n = key.rsplit(" N=", 1)
+        b, k = per["bare"], per["kit"]
+        label = f"{variant}, N={n}"
+        rows.append(Row("burst", f"{label}: time to usable form, median", k["median"], b["median"], "bare"))
+        rows.append(Row("burst", f"{label}: time to usable form, max", k["max"], b["max"], "bare",
+                        note=f"blank pages kit {k['blank']} / bare {b['blank']}; errors kit {len(k['errors'])} / "
+                             f"bare {len(b['errors'])}; load average before {k['load_before'][0]} / "
+                             f"{b['load_before'][0]}"))
+        rows.append(Row("burst", f"{label}: kernel CPU per page (median)", k["cpu"], b["cpu"], "bare"))
+        rows.append(Row("burst", f"{label}: RSS per kernel (median)", k["rss"], b["rss"], "bare", kind="mb"))
+        if k.get("browser_s") is not None and b.get("browser_s") is not None:
+            rows.append(Row("burst", f"{label}: one real Chromium page during the burst", k["browser_s"],
+                            b["browser_s"], "bare", note="navigation to first visible widget"))
+    bp = results.get("beyond")
+    if bp:
+        rows.append(Row("burst", "beyond the pool: 4 arrive at a pool of 3, the 4th usable after",
+                        bp["kit"]["fourth"], bp["voila"]["fourth"], "Voila's pool (fill_delay 30 s)"))
+    rl = results.get("reloads")
+    if rl:
+        rows.append(Row("burst", f"a room of {rl['n']} after everyone reloaded twice: kernel RSS sum",
+                        rl["rss_sum"], None, kind="mb",
+                        note=f"{rl['kernels']} kernels until culled; PSS sum {rl['pss_sum'] / 1e6:,.0f} MB"))
+    return rows
+
+
+def headline(results: dict) -> str:
+    """The burst table for the top of BENCHMARKS.md and the README."""
+    lines = ["| N at once | bare Voila, cold | kit, cold | kit ÷ bare (max) | kit, prepared room "
+             "| kit, cold, busy machine | blank pages (kit / bare) |",
+             "|---|---|---|---|---|---|---|"]
+    bursts = results["bursts"]
+    ns = sorted({int(k.rsplit("=", 1)[1]) for k in bursts})
+
+    def cell(r: dict | None) -> str:
+        if not r:
+            return "–"
+        return f"{fmt_s(r['median'])} (max {fmt_s(r['max'])})"
+
+    for n in ns:
+        cold = bursts.get(f"cold N={n}", {})
+        prep = bursts.get(f"prepared N={n}", {})
+        busy = bursts.get(f"cold+load N={n}", {})
+        ratio = (cold["kit"]["max"] / cold["bare"]["max"]) if cold else float("nan")
+        blank = [f"{v['kit']['blank']} / {v['bare']['blank']}" for v in (cold, prep, busy) if v]
+        lines.append(f"| {n} | {cell(cold.get('bare'))} | {cell(cold.get('kit'))} | "
+                     f"{ratio:.2f}× | {cell(prep.get('kit'))} | {cell(busy.get('kit'))} | {', '.join(blank)} |")
+    return "\n".join(lines)
+
+
+def run(quick: bool, log: Callable[[str], None], levels: tuple[int, ...] | None = None,
+        variants: tuple[str, ...] | None = None, extras: bool | None = None) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    levels = levels or ((1, 10) if quick else (1, 10, 25, 40))
+    variants = variants or ("cold", "prepared", "cold+load")
+    extras = (not quick) if extras is None else extras
+    results: dict = {"levels": list(levels), "variants": list(variants), "bursts": {},
+                     "cores": os.cpu_count(), "load_at_start": [round(x, 2) for x in os.getloadavg()]}
+    with sync_playwright() as pw:
+        browser = h.launch_browser(pw)
+        try:
+            for n in levels:
+                for variant in variants:
+                    results["bursts"][f"{variant} N={n}"] = run_variant(variant, n, browser, log)
+        finally:
+            browser.close()
+    if extras:
+        results["beyond"] = beyond_the_pool(log)
+        results["reloads"] = reloads(40, log)
+    results["load_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["rows"] = rows_of(results)
+    results["headline"] = headline(results)
+    return results
+
+
+if __name__ == "__main__":  # a single variant by hand: python -m benchmarks.bench_burst cold 10
+    variant = sys.argv[1] if len(sys.argv) > 1 else "cold"
+    ns = tuple(int(x) for x in sys.argv[2:]) or (10,)
+    res = run(True, print, levels=ns, variants=(variant,), extras=False)
+    print(res["headline"])
+    print(json.dumps({k: v for k, v in res.items() if k not in ("rows",)}, default=str)[:4000])
+    h.cleanup()

@@ -13,6 +13,8 @@ Measures, on this machine, in one run:
 - aggregate: Store.responses_frame + the group view's prep aggregates for 1k, 10k, 100k answer rows;
 - shard:     N participants open the participant app at once on 1 vs 2 ``peerkit serve`` servers
              sharing one database (protocol-level clients);
+- reports:   time to produce the session report (HTML, PDF), the handout and a pair report for the
+             demo session and a 40-participant session (``bench_reports.py``);
 - test:      the wall time of the test suite (``python -m pytest``, as ``make test`` runs it).
 
 Every figure is printed with its ratio to a baseline measured in the same run, and written to
@@ -40,7 +42,7 @@ if str(ROOT) not in sys.path:
 from benchmarks import harness as h  # noqa: E402
 from benchmarks.stats import Row  # noqa: E402
 
-SECTIONS = ("render", "capacity", "submit", "aggregate", "shard", "test")
+SECTIONS = ("render", "capacity", "submit", "aggregate", "shard", "reports", "test")
 HEADER = ["section", "measure", "value", "baseline (same run)", "ratio", "notes"]
 
 
@@ -226,6 +228,11 @@ def notes(results: dict) -> list[str]:
                 "after a warm-up. Ratios are to the 1k level; “growth per row” < 1 means it grows less than "
                 "linearly (fixed costs dominate small sessions).", ""]
     out += shard_notes(results.get("shard"))
+    rep = results.get("reports")
+    if rep and "rows" in rep:
+        from benchmarks import bench_reports
+
+        out += [bench_reports.BEGIN, *bench_reports.notes(rep), bench_reports.END, ""]
     t = results.get("test")
     if t and "wall" in t:
         out += ["### Test suite", "", f"`python -m pytest` (what `make test` runs; PostgreSQL "
@@ -319,6 +326,9 @@ def main(argv: list[str] | None = None) -> int:
             elif section == "shard":
                 from benchmarks import bench_shard
                 res = bench_shard.run(args.quick, log)
+            elif section == "reports":
+                from benchmarks import bench_reports
+                res = bench_reports.run(args.quick, log)
             else:
                 t = time_tests(timeout=900)
                 res = dict(t)

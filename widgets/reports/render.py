@@ -148,6 +148,7 @@ class Table:
     rows: list[tuple[str, list[Cell]]] = field(default_factory=list)  # (row class, cells)
     empty_text: str = "Nothing to show yet."
     css_class: str = ""
+    text_width: int = 0  # percent of the width for each long-text column (the rest share what is left)
 
 
 def _is_num(v: Any) -> bool:
@@ -199,9 +200,11 @@ def table_view(df: pd.DataFrame | None, caption: str, columns: Mapping[str, str]
     for _, cells in rows:
         for cell, (_, cls) in zip(cells, headers):
             cell.cls = cls
-    if not any(cls == "col-text" for _, cls in headers):
+    n_text = sum(cls == "col-text" for _, cls in headers)
+    if not n_text:
         css_class = f"{css_class} compact".strip()  # short cells only: no need for the page's width
-    return Table(caption, headers, rows, empty_text, css_class)
+    # long text gets most of the width, so that it wraps into few lines and the short columns stay short
+    return Table(caption, headers, rows, empty_text, css_class, max(25, 60 // n_text) if n_text else 0)
 
 
 def block_view(block: Any, *, chart: bool = True, table_first: bool = False) -> dict[str, Any]:

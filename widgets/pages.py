@@ -15,6 +15,7 @@ Which notebook hosts which exercise is decided by the instruments' tags:
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from dataclasses import dataclass
@@ -430,11 +431,8 @@ def _link_sign_in(app: Any) -> None:
             op = other.join_panel
             op.name.value = participant.display_name
             op.role.value = participant.role
-            if getattr(session, "kind", "") == "self_study":
-                op.join_self_study()
-            else:
-                op.code.value = session.join_code
-                op.join()
+            op.code.value = "" if getattr(session, "kind", "") == "self_study" else session.join_code
+            op.adopt(session, participant, panel)  # this page's sign-in: no name is typed again
 
     panel.on_join(follow)
     _page_apps.append(app)
@@ -502,10 +500,6 @@ def _shown_code(text: str | None) -> str | None:
     return f"{compact[:half]}-{compact[half:]}"
 
 
-MAX_PASSCODE_FAILURES = 5  # then the group display page waits LOCKOUT_SECONDS (as the dashboard does)
-LOCKOUT_SECONDS = 30.0
-
-
 def group_display_page(store: Any = None, min_group: int | None = None) -> Any:
     """For the projector: the session's join code (from ``?code=`` or typed) and the facilitator
     passcode, then the projector view (:func:`peerkit.dashboard.projector_view`: the join code,
@@ -516,8 +510,6 @@ def group_display_page(store: Any = None, min_group: int | None = None) -> Any:
     others are still answering. ``min_group``: the smallest number of people whose results are
     shown (default: ``?min_group=`` in the address, else ``$PEERKIT_DISPLAY_MIN_GROUP``, else 3).
     """
-    import time
-
     import ipywidgets as widgets
 
     if store is None:
@@ -538,33 +530,31 @@ def group_display_page(store: Any = None, min_group: int | None = None) -> Any:
     chooser = widgets.VBox([title, code, passcode, show, status], layout=widgets.Layout(width="100%"))
     box = widgets.VBox([chooser, area], layout=widgets.Layout(width="100%"))
     box.add_class("peerkit-group-page")
-    state = {"failures": 0, "locked_until": 0.0}
 
     def error(text: str) -> bool:
         status.value = f'<p class="peerkit-msg-error" role="alert">{text}</p>'
         return False
 
     def unlock(_b: Any = None) -> bool:
-        if time.monotonic() < state["locked_until"]:
-            wait = int(state["locked_until"] - time.monotonic()) + 1
-            return error(f"Too many wrong passcodes. Try again in {wait} s.")
+        from .store.access import Locked
+
         given, passcode.value = passcode.value or "", ""
         try:
             session = store.find_session(code.value or "")
             if session is None:
                 return error("No session has this join code. Check it on the facilitator dashboard.")
-            if not store.check_passcode(session.id, given):
-                state["failures"] += 1
-                if state["failures"] >= MAX_PASSCODE_FAILURES:
-                    state["failures"], state["locked_until"] = 0, time.monotonic() + LOCKOUT_SECONDS
+            # wrong passcodes are counted in the store with the dashboard's (one lockout per session,
+            # across pages, kernels and servers)
+            if not store.unlock_session(session.id, given):
                 return error("That passcode is not right for this session.")
             from .dashboard import projector_view
 
             smallest = min_group if min_group is not None else _display_min_group()
             display = projector_view(store, session.id, min_group=smallest)
+        except Locked as exc:
+            return error(html.escape(str(exc)))
         except Exception as exc:  # noqa: BLE001 - a message on the page, not a silent log line
-            return error(f"The group's results could not be shown: {exc}")
-        state["failures"] = 0
+            return error(f"The group's results could not be shown: {html.escape(str(exc))}")
         status.value = ""
         chooser.layout.display = "none"
         area.children = (display,)

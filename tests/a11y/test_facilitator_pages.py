@@ -97,7 +97,7 @@ def test_facilitator_dashboard_locked_unlocked_every_tab_and_pair_view(browser: 
         expect(page.get_by_label("Facilitator passcode")).to_be_visible(timeout=PAGE_TIMEOUT)
         check(page, "dashboard: locked", found)
 
-        page.get_by_label("or join code").fill(demo_session.join_code)
+        page.get_by_label("Join code").fill(demo_session.join_code)
         page.get_by_label("Facilitator passcode").fill(DEMO_PASSCODE)
         page.get_by_role("button", name="Open the dashboard").click()
         expect(page.get_by_role("heading", name=demo_session.title, level=2)).to_be_visible(timeout=ACTION_TIMEOUT)
@@ -163,8 +163,9 @@ KEYBOARD_WAIVED: dict[tuple[str, str], str] = {}
 
 _FOCUSED = """() => { const el = document.activeElement;
   if (!el || el === document.body) return null;
+  const label = el.labels && el.labels.length ? el.labels[0].innerText : '';
   return {tag: el.tagName.toLowerCase(), role: el.getAttribute('role') || '',
-          text: (el.getAttribute('aria-label') || el.innerText || el.value || '').trim().slice(0, 40)}; }"""
+          text: (el.getAttribute('aria-label') || el.innerText || el.value || label || '').trim().slice(0, 40)}; }"""
 
 
 def test_facilitator_dashboard_by_keyboard(browser: Browser, axe_js, a11y_server, demo_session):
@@ -204,7 +205,7 @@ def test_facilitator_dashboard_by_keyboard(browser: Browser, axe_js, a11y_server
                 page.keyboard.press("Tab")
             page.keyboard.press("Enter")
             expect(page.get_by_label("Passcode for this session")).to_be_visible(timeout=ACTION_TIMEOUT)
-        page.get_by_label("or join code").fill(demo_session.join_code)
+        page.get_by_label("Join code").fill(demo_session.join_code)
         page.get_by_label("Facilitator passcode").fill(DEMO_PASSCODE)
         page.get_by_role("button", name="Open the dashboard").click()
         expect(page.get_by_role("tab", name="Group")).to_be_visible(timeout=ACTION_TIMEOUT)

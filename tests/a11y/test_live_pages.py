@@ -91,7 +91,7 @@ def test_dashboard_projector_and_start_page(browser: Browser, axe_js, a11y_serve
         a11y_store.set_live(session.id, plan="unit-2", exercise=None)  # Next opens 2.1
         dash = ctx.new_page()
         dash.goto(a11y_server.url("facilitator.ipynb"), timeout=PAGE_TIMEOUT)
-        dash.get_by_label("or join code").fill(session.join_code)
+        dash.get_by_label("Join code").fill(session.join_code)
         dash.get_by_label("Facilitator passcode").fill(PASSCODE)
         dash.get_by_role("button", name="Open the dashboard").click()
         expect(dash.locator(".peerkit-live-next")).to_be_visible(timeout=ACTION_TIMEOUT)

@@ -28,7 +28,7 @@ class FacilitatorPage:
 
     def sign_in(self, session, passcode: str) -> None:
         p = self.page
-        p.get_by_label("or join code").fill(session.join_code)
+        p.get_by_label("Join code").fill(session.join_code)
         # a wrong passcode is refused first
         p.get_by_label("Facilitator passcode").fill(passcode + "-wrong")
         p.get_by_role("button", name="Open the dashboard").click()

@@ -41,6 +41,15 @@ class ParticipantPage:
         self.first_widget_s = time.monotonic() - t0
         return self
 
+    def reload_resumed(self, name: str) -> "ParticipantPage":
+        """Reload: the browser keeps its device token, so the app resumes by itself (no typing)."""
+        t0 = time.monotonic()
+        self.page.reload(timeout=PAGE_TIMEOUT)
+        expect(self.page.locator(".peerkit-signed-in")).to_contain_text(name, timeout=PAGE_TIMEOUT)
+        expect(self.page.get_by_label("Exercise")).to_be_visible(timeout=ACTION_TIMEOUT)
+        self.first_widget_s = time.monotonic() - t0
+        return self
+
     def join(self, code: str | None, name: str, role_label: str) -> None:
         p = self.page
         if code is not None:

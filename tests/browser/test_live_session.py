@@ -63,7 +63,7 @@ def test_facilitator_runs_unit_2_and_the_room_follows(browser: Browser, voila_se
             # -- the facilitator unlocks the dashboard; the projector shows how to join ----------
             fac = pages["facilitator"] = fac_ctx.new_page()
             fac.goto(voila_server.url("facilitator.ipynb"), timeout=PAGE_TIMEOUT)
-            fac.get_by_label("or join code").fill(session.join_code)
+            fac.get_by_label("Join code").fill(session.join_code)
             fac.get_by_label("Facilitator passcode").fill(PASSCODE)
             fac.get_by_role("button", name="Open the dashboard").click()
             expect(fac.locator(".peerkit-dash-live")).to_be_visible(timeout=ACTION_TIMEOUT)

@@ -5,11 +5,12 @@
 2. A supervisor and a peer specialist, each in their own browser context, open the participant
    app, join with the code, rate the ten recovery principles S / I / A and complete the program
    self-evaluation (39 items, 1-5), and submit. The supervisor reloads half-way through the
-   self-evaluation: the draft is back after joining again with the same name.
+   self-evaluation: the browser resumes by itself (its device token), on the same exercise,
+   with the draft back.
 3. The test pairs them (Store API).
 4. The facilitator opens the dashboard, enters the passcode, sees both participants, their pair
    comparison and the group view; the group display shows the group too.
-5. The peer specialist reloads and joins again: the submitted answers are still there.
+5. The peer specialist reloads and is back without typing: the submitted answers are still there.
 
 Screenshots (375 px and 1280 px) go to test-artifacts/ and, when missing or with
 PEERKIT_UPDATE_SCREENSHOTS=1, to docs/screenshots/ (the README shows them).
@@ -134,9 +135,9 @@ def test_two_participants_join_submit_and_the_facilitator_compares(
         sup.rate_radios(first_half)
         expect(sup.page.locator(".peerkit-form .peerkit-draft-status")).to_contain_text(
             f"Draft saved · {len(first_half)} of {len(sup_pse)}")
-        sup.reload()
-        timings["participant_reload_first_widget_s"] = round(sup.first_widget_s, 2)
-        sup.join(session.join_code, SUPERVISOR, "Supervisor")
+        sup.reload_resumed(SUPERVISOR)
+        timings["participant_reload_resumed_s"] = round(sup.first_widget_s, 2)
+        expect(sup.page.get_by_label("Exercise")).to_have_value(get_instrument(PSE).title)  # where it was
         sup.choose(PSE)
         expect(sup.page.locator(".peerkit-form .peerkit-draft-status")).to_contain_text("from last time")
         sup.expect_radios(first_half)
@@ -191,8 +192,7 @@ def test_two_participants_join_submit_and_the_facilitator_compares(
         screenshot(group, "group-1280", screenshot_dirs)
 
         # -- 5. a reload resumes the peer specialist ----------------------------------------------
-        peer.reload()
-        peer.join(session.join_code, PEER, "Peer specialist")
+        peer.reload_resumed(PEER)
         peer.choose(SIA)
         peer.expect_buttons(peer_sia)
         expect(peer.page.locator(".peerkit-form .peerkit-status")).to_contain_text("submitted this exercise before")

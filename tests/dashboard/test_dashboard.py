@@ -51,14 +51,15 @@ def test_nothing_individual_before_unlock(store, demo):
     app = facilitator_dashboard(store)
     assert not app.unlocked and app.model is None and not hasattr(app, "tabs")
     text = visible_text(app)
-    assert "Demo session" in text  # the session can be chosen...
-    assert names_in(text) == []  # ...but nobody in it is shown
+    assert "Demo session" not in text  # the locked dashboard lists no session titles
+    assert names_in(text) == []  # and nobody in them
     assert demo.join_code not in text
-    assert "Facilitator passcode" in text
+    assert "Join code" in text and "Facilitator passcode" in text
 
 
 def test_wrong_passcode_is_refused(store, demo):
     app = facilitator_dashboard(store)
+    app.join_code.value = demo.join_code
     app.passcode.value = "not-the-passcode"
     app.unlock_button.click()
     assert not app.unlocked and app.model is None
@@ -69,22 +70,26 @@ def test_wrong_passcode_is_refused(store, demo):
     assert not app.unlocked
 
 
-def test_repeated_failures_lock_out(store, demo, monkeypatch):
+def test_repeated_failures_lock_out_across_reloads(store, demo):
+    from peerkit.store.access import MAX_FAILURES
+
+    for _ in range(MAX_FAILURES):  # every guess on a fresh page (a reload: a new dashboard)
+        assert not facilitator_dashboard(store).unlock(demo.id, "wrong")
     app = facilitator_dashboard(store)
-    for _ in range(app_module.MAX_FAILURES):
-        assert not app.unlock(demo.id, "wrong")
     assert not app.unlock(demo.id, "demo")  # even the right one, for a while
     assert "Too many wrong passcodes" in app.login_message.value
-    monkeypatch.setattr(app_module.time, "monotonic", lambda: 1e12)
+    with store.engine.begin() as conn:  # the lock has run out
+        conn.exec_driver_sql("UPDATE access_failures SET locked_until = NULL")
     assert app.unlock(demo.id, "demo")
 
 
 def test_unlock_shows_the_group_pairs_submissions_and_export(store, demo):
     app = facilitator_dashboard(store)
+    app.join_code.value = demo.join_code
     app.passcode.value = "demo"
     app.unlock_button.click()
     assert app.unlocked and app.session.id == demo.id
-    assert app.tabs.titles == ("Group", "Pairs", "Who has submitted", "Export")
+    assert app.tabs.titles == ("Group", "Pairs", "Who has submitted", "People", "Export")
     assert "12</strong> participants" in app.header.value
     assert re.search(r"Last updated \d\d:\d\d:\d\d", app.updated.value)
     group = app.group_panel.content.value
@@ -111,6 +116,7 @@ def test_unlock_by_join_code(store, demo):
 
 
 def test_create_session_then_pair_and_compare(store, curriculum):
+    key = store.new_facilitator_key()
     app = facilitator_dashboard(store)
     app.new_title.value = "Spring <training>"
     app.new_passcode.value = "abcd"
@@ -119,7 +125,15 @@ def test_create_session_then_pair_and_compare(store, curriculum):
     assert not app.unlocked and "differ" in app.create_message.value
     app.new_passcode2.value = "abcd"
     app.create_button.click()
+    assert not app.unlocked and "Type the facilitator key" in app.create_message.value
+    app.facilitator_key.value = "WRONG-KEY"
+    app.create_button.click()
+    assert not app.unlocked and "not right" in app.create_message.value
+    assert [s.title for s in store.list_sessions()] == []  # nothing was created
+    app.facilitator_key.value = key
+    app.create_button.click()
     assert app.unlocked and "Spring &lt;training&gt;" in app.header.value
+    assert app.facilitator_key.value == ""
     sid = app.session.id
     assert store.check_passcode(sid, "abcd")
     assert store.live_state(sid).facilitator_led  # a new session from the dashboard
@@ -320,3 +334,76 @@ def test_data_and_chart_modules_import_no_ui():
             "bad = [m for m in ('matplotlib', 'ipywidgets') if m in sys.modules]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- closing, people, live updates --------------------------------------------------------------
+
+def _unlocked(store, session, passcode):
+    app = facilitator_dashboard(store)
+    assert app.unlock(session.id, passcode)
+    return app
+
+
+def test_stop_accepting_answers_asks_to_confirm(store, demo):
+    app = _unlocked(store, demo, "demo")
+    app.open_button.click()
+    assert store.get_session(demo.id).status == "open"  # nothing yet: it asks first
+    assert app.close_confirm.layout.display is None and "Stop accepting answers" in app.close_text.value
+    app.close_no.click()
+    assert app.close_confirm.layout.display == "none" and store.get_session(demo.id).status == "open"
+    app.open_button.click()
+    app.close_yes.click()
+    assert store.get_session(demo.id).status == "closed"
+    assert "Closed to answers" in app.header.value and "still read" in app.header.value
+    assert app.open_button.description == "Accept answers again"
+    app.open_button.click()  # reopening needs no confirmation
+    assert store.get_session(demo.id).status == "open"
+
+
+def test_people_tab_approves_devices_and_removes_or_merges_with_confirmation(store, curriculum):
+    s = store.create_session("People test", "pass-people")
+    alex = store.join_device(s.id, "Alex", "supervisor")
+    typo = store.join_device(s.id, "Alx", "supervisor").participant
+    ghost = store.join_device(s.id, "<b>Ghost</b>", "other").participant
+    _, token = store.request_device(s.id, "alex")
+    app = _unlocked(store, s, "pass-people")
+    people = app.people_panel
+    assert "1 device waiting" in app.header.value
+    approve = [w for w in walk(people.pending_box) if "peerkit-dash-approve" in getattr(w, "_dom_classes", ())]
+    assert approve and "<b>" not in people.pending_box.children[0].children[0].value.replace("<strong>", "")
+    approve[0].click()
+    assert store.resume_device(token).participant.id == alex.participant.id
+    assert "waiting" not in app.header.value
+    # remove: asks first, cancel keeps everyone
+    people.person.value = ghost.id
+    people.remove_button.click()
+    assert people.confirm_box.layout.display is None and "cannot be undone" in people.confirm_text.value
+    assert "&lt;b&gt;Ghost" in people.confirm_text.value
+    people.cancel_button.click()
+    assert len(store.participants(s.id)) == 3
+    people.remove_button.click()
+    people.confirm_button.click()
+    assert [p.display_name for p in store.participants(s.id)] == ["Alex", "Alx"]
+    # merge the typo into Alex, keeping the answers
+    quiz = curriculum["misconceptions"]
+    store.submit(typo.id, quiz, {quiz.items[0].id: True})
+    people.person.value = typo.id
+    people.target.value = alex.participant.id
+    people.keep.value = True
+    people.merge_button.click()
+    assert "Merge Alx into Alex" in people.confirm_text.value
+    people.confirm_button.click()
+    assert [p.display_name for p in store.participants(s.id)] == ["Alex"]
+    assert store.current_answers(alex.participant.id, quiz.id) == {quiz.items[0].id: True}
+    # a new resume code, shown once
+    people.person.value = alex.participant.id
+    code = people.new_code()
+    assert code in people.status.value
+    assert store.resume_with_code(s.id, "Alex", code).participant.id == alex.participant.id
+
+
+def test_live_updates_stopped_is_shown(store, demo):
+    app = _unlocked(store, demo, "demo")
+    app._on_error(RuntimeError("the database is not reachable"))
+    assert "Live updates stopped" in app.updated.value and "keeps trying" in app.updated.value
+    assert "Not connected" in app.connection.message

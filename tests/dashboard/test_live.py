@@ -14,9 +14,11 @@ from .test_reports import strip_images
 
 @pytest.fixture
 def live_app(store, curriculum):
+    key = store.new_facilitator_key()  # creating a session from the web needs it
     app = facilitator_dashboard(store, instruments=curriculum)
     app.new_title.value = "Unit 2, March"
     app.new_passcode.value = app.new_passcode2.value = "abcd"
+    app.facilitator_key.value = key
     app.create_button.click()
     assert app.unlocked
     return app

@@ -66,6 +66,8 @@ class KernelRunner:
         """Start ``code`` and collect printed lines until ``stop(lines)`` is true (the code keeps
         running in the kernel); returns the lines seen so far."""
         msg_id = self.kc.execute(code, store_history=False)
+        self.streaming = msg_id
+        self._buf = ""
         lines: list[str] = []
         buf = ""
         deadline = time.monotonic() + timeout
@@ -81,12 +83,37 @@ class KernelRunner:
                 *done, buf = buf.split("\n")
                 lines += done
                 if stop(lines):
+                    self._buf = buf
                     return lines
             elif msg["msg_type"] == "error":
                 raise AssertionError(re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(msg["content"]["traceback"])))
             elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
                 return lines
         raise AssertionError(f"the kernel printed no stop condition within {timeout:.0f} s: {lines[-5:]}")
+
+    def drain(self, quiet: float = 1.0, timeout: float = 30.0) -> list[str]:
+        """The lines the streaming code printed after :meth:`stream_until` returned: read every
+        message already on its way (e.g. after the kernel was killed) until none has come for
+        ``quiet`` seconds. Count acknowledgements only after this, or some are still in the pipe."""
+        lines: list[str] = []
+        buf = getattr(self, "_buf", "")
+        msg_id = getattr(self, "streaming", None)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                msg = self.kc.get_iopub_msg(timeout=quiet)
+            except Exception:  # queue.Empty: nothing more is coming
+                break
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "stream":
+                buf += msg["content"]["text"]
+                *done, buf = buf.split("\n")
+                lines += done
+            elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                break
+        self._buf = ""  # a last line without its newline (cut off by the kill) is not counted
+        return lines
 
     def close(self) -> None:
         try:

@@ -328,11 +328,80 @@ def test_display_names(store, session, app, case, name, message):
     assert app.signed_in.value.count("Signed in as") == 1
 
 
-def test_the_same_name_with_combining_accents_is_the_same_person(store, session, app, curriculum):
+def test_the_same_name_with_combining_accents_is_the_same_name(store, session, app, curriculum):
     first = join(app, CODE, "Zoe\u0301 Martin")  # e + combining acute
-    app.leave()
-    again = join(app, CODE, "  zoé   MARTIN ")  # precomposed é, other case and spacing
-    assert again is not None and again.id == first.id
+    assert first is not None
+    other = participant_app(store, instruments={TF: curriculum[TF]})  # another browser
+    again = join(other, CODE, "  zoé   MARTIN ")  # precomposed é, other case and spacing
+    assert again is None and "already uses the name" in other.join_panel.status.value
+    assert [p.id for p in store.participants(session.id)] == [first.id]
+
+
+# -- identity: taken names, resume codes, device data -----------------------------------------------
+
+TAKEN = ["alex", " ALEX ", "Alex\u200b", "\u202eAlex", "Ａlex".replace("Ａ", "A"), "alex  "]
+
+
+@pytest.mark.parametrize("typed", TAKEN, ids=["lower", "spaces", "zero-width", "rtl-override", "plain", "trailing"])
+def test_a_taken_name_in_any_spelling_is_refused(store, session, curriculum, typed):
+    owner = participant_app(store, instruments={TF: curriculum[TF]})
+    alex = join(owner, CODE, "Alex")
+    thief = participant_app(store, instruments={TF: curriculum[TF]})
+    before = counts(store)
+    assert join(thief, CODE, typed, "peer_specialist") is None
+    assert "already uses the name" in thief.join_panel.status.value
+    assert counts(store) == before and thief.participant is None
+    assert store.get_participant(alex.id).role == "supervisor"
+
+
+RESUME_CODES = [
+    ("empty", "", "Type the name you joined with and your resume code"),
+    ("wrong", "AAAA-AAAA", "not right"),
+    ("html", "<img src=x onerror=alert(1)>", "not right"),
+    ("sql", "' OR 1=1 --", "not right"),
+    ("huge", "K" * 100_000, "not right"),
+    ("nul", "AB\x00CD", "not right"),
+]
+
+
+@pytest.mark.parametrize("case, code, message", RESUME_CODES, ids=[c[0] for c in RESUME_CODES])
+def test_bad_resume_codes_get_a_clear_message(store, session, curriculum, case, code, message):
+    join(participant_app(store, instruments={TF: curriculum[TF]}), CODE, "Alex")
+    other = participant_app(store, instruments={TF: curriculum[TF]})
+    join(other, CODE, "Alex")
+    panel = other.join_panel
+    panel.resume_input.value = code
+    panel.resume_button.click()
+    status = panel.status.value
+    assert other.participant is None and message in status
+    assert "<img" not in status and len(status) < 1_000
+
+
+def test_wrong_resume_codes_lock_out_across_pages(store, session, curriculum):
+    join(participant_app(store, instruments={TF: curriculum[TF]}), CODE, "Alex")
+    for _ in range(5):
+        page = participant_app(store, instruments={TF: curriculum[TF]})  # every try on a fresh page
+        join(page, CODE, "Alex")
+        page.join_panel.resume_input.value = "ZZZZ-ZZZZ"
+        page.join_panel.resume_button.click()
+    page = participant_app(store, instruments={TF: curriculum[TF]})
+    join(page, CODE, "Alex")
+    page.join_panel.resume_input.value = "ZZZZ-ZZZZ"
+    page.join_panel.resume_button.click()
+    assert "Too many wrong resume codes" in page.join_panel.status.value
+
+
+@pytest.mark.parametrize("kept", [{"token": ["not", "text"]}, {"token": "x" * 100_000}, {"token": 42},
+                                  {"token": "<script>"}, {"token": None, "code": "<b>x</b>"}, {"place": "a|b|c"}],
+                         ids=["list", "huge", "number", "html", "null", "odd-place"])
+def test_whatever_the_browser_keeps_never_breaks_the_page(store, session, curriculum, kept):
+    page = participant_app(store, instruments={TF: curriculum[TF]})
+    page.join_panel.device.stored = kept
+    page.join_panel.device.loaded = True
+    assert page.participant is None
+    for html in html_of(page):
+        assert "<script>" not in html and "<b>x</b>" not in html
+    assert join(page, CODE, "Fresh Person") is not None
 
 
 # -- free text --------------------------------------------------------------------------------------

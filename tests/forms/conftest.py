@@ -10,7 +10,7 @@ from peerkit.forms import InstrumentForm, ParticipantApp, StoreBackend, availabl
 from peerkit.instruments import Instrument
 from peerkit.store import Store, StoreError
 
-__all__ = ["SpyBackend", "StoreError", "fill", "first_value", "join"]
+__all__ = ["SpyBackend", "StoreError", "fill", "first_value", "join", "same_device"]
 
 
 class SpyBackend(StoreBackend):
@@ -31,9 +31,9 @@ class SpyBackend(StoreBackend):
         self.draft_saves += 1
         super().save_draft(answers)
 
-    def submit(self, answers):
+    def submit(self, answers, base_revision=None):
         self._raise_if_failing()
-        return super().submit(answers)
+        return super().submit(answers, base_revision=base_revision)
 
     @property
     def revisions(self):
@@ -97,6 +97,15 @@ def join(app: ParticipantApp, code: str, name: str, role: str = "supervisor") ->
     panel.role.value = role
     panel.join_button.click()
     return app.participant
+
+
+def same_device(old: ParticipantApp, new: ParticipantApp) -> Any:
+    """Open ``new`` in the browser of ``old`` (a reload, or the server restarted): the browser
+    sends what it keeps in localStorage, as DeviceKeeper's JavaScript does on a page load."""
+    device = new.join_panel.device
+    device.stored = dict(old.join_panel.device.stored)
+    device.loaded = True
+    return new.participant
 
 
 def first_value(instrument: Instrument, item) -> Any:

@@ -11,7 +11,7 @@ import pytest
 from peerkit.forms import JoinPanel, ParticipantApp, participant_app
 from peerkit.store import Store
 
-from .conftest import fill, join
+from .conftest import fill, join, same_device
 
 
 def test_role_choices():
@@ -111,7 +111,9 @@ def test_hostile_display_name_escaped(make_app, session):
 
 
 def test_resume_after_reload(db_url, session, instruments):
-    """Same name and code in a fresh app (a reload, a new kernel, a new Store) resumes everything."""
+    """The same browser in a fresh app (a reload, a new kernel, a new Store) resumes everything
+    by itself, with no typing; the draft and the submission are back, and the exercise the
+    person was on is open again."""
     store1 = Store(db_url)
     app = ParticipantApp(store1, instruments)
     person = join(app, session.join_code, "Jordan", "supervisor")
@@ -123,11 +125,13 @@ def test_resume_after_reload(db_url, session, instruments):
     reflection.controls[first].input.value = "Half-written thought"
     store1.close()
 
-    store2 = Store(db_url)  # the tab was closed; a new kernel opens the same database
+    store2 = Store(db_url)  # the tab was reloaded; a new kernel opens the same database
     app2 = ParticipantApp(store2, instruments)
-    again = join(app2, session.join_code.lower(), " jordan ", "supervisor")
-    assert again.id == person.id
-    form = app2.select("co-learning")
+    again = same_device(app, app2)
+    assert again.id == person.id and app2.join_panel.layout.display == "none"
+    assert "Welcome back" in app2.join_panel.status.value
+    assert app2.exercise.value == "co-learning"  # where this device was
+    form = app2.form
     assert form.controls[first].input.value == "Half-written thought"  # the draft
     assert "from last time" in form.draft_status.value
     quiz2 = app2.select("readiness-timeline")
@@ -155,8 +159,8 @@ def test_occasions_pre_then_post(make_app, session, store, instruments):
     pre.submit_button.click()
     assert store.current_answers(person.id, ins.id, "pre")[ins.items[0].id] is True
 
-    app2 = make_app()  # later, the same person comes back for the post-check
-    join(app2, session.join_code, "Riley", "supervisor")
+    app2 = make_app()  # later, the same person comes back on the same device for the post-check
+    same_device(app, app2)
     app2.exercise.value = ins.id
     assert app2.occasion.value == "post"  # the first occasion not yet submitted
     post = app2.form
@@ -177,7 +181,8 @@ def test_session_closed_while_working(make_app, session, store):
     values = fill(form)
     store.set_status(session.id, "closed")
     form.submit_button.click()
-    assert "closed" in form.status.value and "still in the form" in form.status.value
+    assert "closed" in form.status.value and "still on this page" in form.status.value
+    assert "try again" not in form.status.value
     assert {i: c.value for i, c in form.controls.items()} == values
     assert store.current_answers(app.participant.id, "readiness-timeline") is None
 

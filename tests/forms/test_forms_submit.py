@@ -89,10 +89,10 @@ def test_submit_disables_button_while_saving(make_form):
     seen = []
     real = backend.submit
 
-    def slow_submit(answers):
+    def slow_submit(answers, **kw):
         seen.append(form.submit_button.disabled)
         form.submit_button.click()  # a second click arriving while the first is saving
-        return real(answers)
+        return real(answers, **kw)
 
     backend.submit = slow_submit
     form.submit_button.click()

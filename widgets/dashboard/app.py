@@ -2,15 +2,19 @@
 follow the group live, compare pairs, see who has submitted, and export.
 
 Nothing about individual participants is read from the store, let alone shown, before the
-passcode is accepted (``Store.check_passcode``); locking the dashboard again removes every
-panel. After five wrong passcodes in a row the dashboard refuses for 30 seconds.
+passcode is accepted; the locked dashboard lists no sessions either (join code + passcode).
+Locking the dashboard again removes every panel. Wrong passcodes are counted in the store per
+session (``Store.unlock_session``): after five in a row the session refuses for 30 seconds
+(longer after each further round), whatever page, kernel or server the guesses come from.
+Creating a session needs the facilitator key (printed by ``peerkit serve``). "Stop accepting
+answers" asks to confirm; a closed session still shows participants their own answers, results
+and pair comparison.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import shutil
-import time
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -23,12 +27,13 @@ from .common import (CSS_CLASSES, Poller, SessionModel, download_link, esc, expo
 from .group import GroupPanel, used_instruments
 from .live import LivePanel
 from .pairs import PairsPanel
+from .people import PeoplePanel
 
 __all__ = ["FacilitatorDashboard", "facilitator_dashboard"]
 
-MAX_FAILURES = 5
-LOCKOUT_SECONDS = 30.0
-TAB_TITLES = ("Group", "Pairs", "Who has submitted", "Export")
+TAB_TITLES = ("Group", "Pairs", "Who has submitted", "People", "Export")
+OFFLINE_MESSAGE = ("Not connected — live updates stopped. This page reconnects by itself when the server is "
+                   "back (you will need the passcode again).")
 
 
 class FacilitatorDashboard(widgets.VBox):
@@ -47,22 +52,20 @@ class FacilitatorDashboard(widgets.VBox):
         self.session = None
         self.model: SessionModel | None = None
         self.unlocked = False
-        self._failures = 0
-        self._locked_until = 0.0
         self.poller = Poller(self.refresh, self.refresh_seconds, self._on_error)
         self.downloads: list[str] = []
+        from ..frontend.connection import ConnectionWatch
+
+        self.connection = ConnectionWatch(message=OFFLINE_MESSAGE, disable_selector=".peerkit-dash-confirm")
         self._build_login()
-        super().__init__([style_widget(), self.login], layout=widgets.Layout(width="100%"))
+        super().__init__([style_widget(), self.connection, self.login], layout=widgets.Layout(width="100%"))
         self.add_class(CSS_CLASSES["dashboard"])
 
     # -- login -----------------------------------------------------------------------------------
     def _build_login(self) -> None:
         wide = widgets.Layout(width="100%", max_width="520px")
         init = {"description_width": "initial"}
-        self.session_picker = widgets.Dropdown(description="Session", options=self._session_options(),
-                                               style=init, layout=wide)
-        self.session_picker.add_class(CSS_CLASSES["session_picker"])
-        self.join_code = widgets.Text(description="or join code", placeholder="e.g. ABC-DEF", style=init,
+        self.join_code = widgets.Text(description="Join code", placeholder="e.g. ABC-DEF", style=init,
                                       layout=wide)
         self.join_code.add_class(CSS_CLASSES["join_code"])
         self.passcode = widgets.Password(description="Facilitator passcode", style=init, layout=wide)
@@ -77,6 +80,9 @@ class FacilitatorDashboard(widgets.VBox):
         self.new_date = widgets.DatePicker(description="Date", value=dt.date.today(), style=init)
         self.new_passcode = widgets.Password(description="Passcode for this session", style=init, layout=wide)
         self.new_passcode2 = widgets.Password(description="Passcode again", style=init, layout=wide)
+        self.facilitator_key = widgets.Password(description="Facilitator key", style=init, layout=wide,
+                                                tooltip="Printed by “peerkit serve” when the kit first started")
+        self.facilitator_key.add_class("peerkit-dash-facilitator-key")
         self.create_button = widgets.Button(description="Create the session", icon="plus",
                                             layout=widgets.Layout(width="auto"))
         self.create_button.add_class(CSS_CLASSES["create_button"])
@@ -84,8 +90,11 @@ class FacilitatorDashboard(widgets.VBox):
         self.create_message = widgets.HTML()
         create = widgets.VBox([
             widgets.HTML("<p>Participants join with the session's join code; you open the dashboard with "
-                         "its passcode (keep it to yourself; at least 4 characters).</p>"),
-            self.new_title, self.new_date, self.new_passcode, self.new_passcode2, self.create_button,
+                         "its passcode (keep it to yourself; at least 4 characters). Creating a session needs "
+                         "the facilitator key that <code>peerkit serve</code> printed when the kit first "
+                         "started (a new one: <code>peerkit facilitator-key</code>).</p>"),
+            self.new_title, self.new_date, self.new_passcode, self.new_passcode2, self.facilitator_key,
+            self.create_button,
             self.create_message])
         create.add_class(CSS_CLASSES["create"])
         # a button that shows and hides the form (an ipywidgets Accordion's title is a plain <div>:
@@ -101,60 +110,50 @@ class FacilitatorDashboard(widgets.VBox):
         self.create_toggle.observe(_show_create, names="value")
         self.create_box = widgets.VBox([self.create_toggle, create], layout=widgets.Layout(width="100%"))
         self.login = widgets.VBox([
-            widgets.HTML("<h2>Facilitator dashboard</h2><p>Choose the session (or type its join code) and "
-                         "enter its facilitator passcode. Individual answers are shown only after that.</p>"),
-            self.session_picker, self.join_code, self.passcode, self.unlock_button, self.login_message,
+            widgets.HTML("<h2>Facilitator dashboard</h2><p>Type the session's join code and its facilitator "
+                         "passcode. Individual answers are shown only after that.</p>"),
+            self.join_code, self.passcode, self.unlock_button, self.login_message,
             self.create_box], layout=widgets.Layout(width="100%"))
         self.login.add_class(CSS_CLASSES["unlock"])
-        if getattr(self, "_startup_error", None):
-            self.login_message.value = message("error", self._startup_error)
-
-    def _session_options(self) -> list[tuple[str, int]]:
-        try:
-            sessions = self.store.list_sessions()
-        except Exception as exc:  # show the store's message at the login
-            self._startup_error = str(exc)
-            return []
-        opts = []
-        for s in sessions:  # titles and dates only: join codes are shown after the passcode
-            date = f" · {s.date:%Y-%m-%d}" if getattr(s, "date", None) else ""
-            closed = " · closed" if s.status != "open" else ""
-            opts.append((f"{s.title}{date}{closed} (#{s.id})", s.id))
-        return opts
 
     def _target_session(self) -> Any:
         code = (self.join_code.value or "").strip()
-        if code:
-            return self.store.find_session(code)
-        if self.session_picker.value is None:
+        if not code:
             return None
-        return self.store.get_session(self.session_picker.value)
+        return self.store.find_session(code)
 
     def unlock(self, session_id: int | None = None, passcode: str | None = None) -> bool:
-        """Check the passcode and open the dashboard; False (with a message) when refused."""
-        if time.monotonic() < self._locked_until:
-            wait = int(self._locked_until - time.monotonic()) + 1
-            self.login_message.value = message("error", f"Too many wrong passcodes. Try again in {wait} s.")
-            return False
+        """Check the passcode (counted in the store) and open the dashboard; False (with a
+        message) when refused or locked out."""
+        from ..store.access import Locked
+
         try:
             session = self.store.get_session(session_id) if session_id is not None else self._target_session()
         except Exception as exc:
             self.login_message.value = message("error", str(exc))
             return False
         if session is None:
-            self.login_message.value = message("error", "No session has this join code. Check it, or choose "
-                                                        "the session from the list.")
+            self.login_message.value = message("error", "Type the session's join code (it is on the session's "
+                                                        "plan, or run: peerkit session list)."
+                                               if not (self.join_code.value or "").strip() else
+                                               "No session has this join code. Check it.")
             return False
         code = self.passcode.value if passcode is None else passcode
         self.passcode.value = ""
-        if not code or not self.store.check_passcode(session.id, code):
-            self._failures += 1
-            if self._failures >= MAX_FAILURES:
-                self._failures = 0
-                self._locked_until = time.monotonic() + LOCKOUT_SECONDS
-            self.login_message.value = message("error", f"That passcode is not right for “{session.title}”.")
+        if not code:
+            self.login_message.value = message("error", "Type the facilitator passcode.")
             return False
-        self._failures = 0
+        try:
+            ok = self.store.unlock_session(session.id, code)
+        except Locked as exc:
+            self.login_message.value = message("error", str(exc))
+            return False
+        except Exception as exc:
+            self.login_message.value = message("error", str(exc))
+            return False
+        if not ok:
+            self.login_message.value = message("error", "That passcode is not right for this session.")
+            return False
         self.login_message.value = ""
         self._open(session)
         return True
@@ -171,7 +170,17 @@ class FacilitatorDashboard(widgets.VBox):
         if pw != pw2:
             self.create_message.value = message("error", "The two passcodes differ.")
             return False
+        key = self.facilitator_key.value or ""
+        self.facilitator_key.value = ""
+        if not key.strip():
+            self.create_message.value = message("error", "Type the facilitator key (peerkit serve printed it when "
+                                                         "the kit first started).")
+            return False
         try:
+            if not self.store.check_facilitator_key(key):
+                self.create_message.value = message("error", "That facilitator key is not right. Nothing was "
+                                                             "created.")
+                return False
             session = self.store.create_live_session(title, pw, self.new_date.value)  # facilitator-led
         except Exception as exc:
             self.create_message.value = message("error", str(exc))
@@ -179,7 +188,6 @@ class FacilitatorDashboard(widgets.VBox):
         self.new_passcode.value = self.new_passcode2.value = ""
         self.new_title.value = ""
         self.create_message.value = message("ok", f"Created “{session.title}”; join code {session.join_code}.")
-        self.session_picker.options = self._session_options()
         self._open(session)
         return True
 
@@ -201,25 +209,39 @@ class FacilitatorDashboard(widgets.VBox):
                                              layout=widgets.Layout(width="auto"))
         self.refresh_button.add_class(CSS_CLASSES["refresh"])
         self.refresh_button.on_click(lambda _b: self.refresh(force=True))
-        self.open_toggle = widgets.ToggleButton(description="Accepting answers", icon="door-open",
-                                                layout=widgets.Layout(width="auto"))
-        self.open_toggle.observe(self._on_open_toggle, names="value")
+        self.open_button = widgets.Button(description="Stop accepting answers…", icon="door-closed",
+                                          tooltip="Close the session to new answers (asks to confirm)",
+                                          layout=widgets.Layout(width="auto"))
+        self.open_button.add_class("peerkit-dash-open-close")
+        self.open_button.on_click(lambda _b: self._on_open_button())
+        self.close_text = widgets.HTML()
+        self.close_yes = widgets.Button(description="Yes, stop accepting answers", icon="check", button_style="danger",
+                                        layout=widgets.Layout(width="auto"))
+        self.close_yes.add_class("peerkit-dash-confirm")
+        self.close_yes.on_click(lambda _b: self.set_open(False))
+        self.close_no = widgets.Button(description="Cancel", icon="times", layout=widgets.Layout(width="auto"))
+        self.close_no.on_click(lambda _b: self._hide_close_confirm())
+        self.close_confirm = widgets.VBox([self.close_text, widgets.HBox([self.close_yes, self.close_no])],
+                                          layout=widgets.Layout(display="none", width="100%"))
+        self.close_confirm.add_class("peerkit-dash-close-confirm")
         self.lock_button = widgets.Button(description="Lock", icon="lock", tooltip="Hide everything again",
                                           layout=widgets.Layout(width="auto"))
         self.lock_button.add_class(CSS_CLASSES["lock"])
         self.lock_button.on_click(lambda _b: self.lock())
-        controls = widgets.HBox([self.updated, self.pause, self.refresh_button, self.open_toggle, self.lock_button],
+        controls = widgets.HBox([self.updated, self.pause, self.refresh_button, self.open_button, self.lock_button],
                                 layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
         self.group_panel = GroupPanel(self.instruments, names=True, min_group=1)
         self.pairs_panel = PairsPanel(self.store, self.instruments, on_change=lambda: self.refresh(force=True))
         self.submitted_panel = SubmittedPanel(self.instruments)
+        self.people_panel = PeoplePanel(self.store, on_change=lambda: self.refresh(force=True))
         self.export_panel = ExportPanel(self)
         self.tabs = widgets.Tab(children=[self.group_panel, self.pairs_panel, self.submitted_panel,
-                                          self.export_panel], titles=TAB_TITLES)
+                                          self.people_panel, self.export_panel], titles=TAB_TITLES)
         self.tabs.add_class(CSS_CLASSES["tabs"])
         self.live_panel = LivePanel(self.store, session, self.instruments,
                                     on_change=lambda: self.refresh(force=True))
-        self.children = (style_widget(), self.header, controls, self.live_panel, self.tabs)
+        self.children = (style_widget(), self.connection, self.header, controls, self.close_confirm,
+                         self.live_panel, self.tabs)
         self.refresh(force=True)
         if self.autostart:
             self.poller.start()
@@ -236,19 +258,26 @@ class FacilitatorDashboard(widgets.VBox):
                              + f" · <strong>{n}</strong> participant{'s' if n != 1 else ''} · "
                                f"<strong>{self.model.submissions}</strong> submission"
                                f"{'s' if self.model.submissions != 1 else ''}</p>")
+        self.people_panel.session_id = self.model.session_id
+        self.people_panel.refresh_pending()
+        waiting = len(self.people_panel.pending)
+        if waiting:
+            self.header.value += (f'<p class="peerkit-dash-waiting" role="status"><strong>{waiting} device'
+                                  f'{"s" if waiting != 1 else ""} waiting for your approval</strong> '
+                                  "(People tab).</p>")
+        if s.status != "open":
+            self.header.value += ("<p><strong>Closed to answers.</strong> Participants can still read their "
+                                  "answers, results and pair comparison.</p>")
         paused = " (live updates paused)" if self.poller.paused else ""
         self.updated.value = f"Last updated {now_hms()}{paused}"
-        self._syncing = True
-        try:
-            self.open_toggle.value = s.status == "open"
-        finally:
-            self._syncing = False
-        self.open_toggle.description = "Accepting answers" if s.status == "open" else "Closed to answers"
+        self.open_button.description = "Stop accepting answers…" if s.status == "open" else "Accept answers again"
+        self.open_button.icon = "door-closed" if s.status == "open" else "door-open"
         self.live_panel.refresh()
         if changed:
             self.group_panel.update(self.model)
             self.pairs_panel.update(self.model)
             self.submitted_panel.update(self.model)
+            self.people_panel.update(self.model)
             self.export_panel.update(self.model)
         elif self.pairs_panel.view is not None:
             self.pairs_panel.view.render()  # picks up notes written elsewhere
@@ -260,17 +289,36 @@ class FacilitatorDashboard(widgets.VBox):
         self.pause.icon = "play" if change["new"] else "pause"
         self.updated.value = f"Last updated {now_hms()}" + (" (live updates paused)" if change["new"] else "")
 
-    def _on_open_toggle(self, change: dict) -> None:
-        if getattr(self, "_syncing", False) or self.model is None:
+    def _on_open_button(self) -> None:
+        if self.model is None:
+            return
+        if self.model.session.status != "open":
+            self.set_open(True)  # opening again needs no confirmation
+            return
+        self.close_text.value = message(
+            "warn", f"Stop accepting answers for “{self.model.session.title}”? Nobody can join or submit until "
+                    "you accept answers again. Participants can still read their own answers, results and pair "
+                    "comparison.")
+        self.close_confirm.layout.display = None
+
+    def _hide_close_confirm(self) -> None:
+        self.close_confirm.layout.display = "none"
+
+    def set_open(self, accepting: bool) -> None:
+        """Open the session to answers, or close it (the confirmed "Stop accepting answers")."""
+        self._hide_close_confirm()
+        if self.model is None:
             return
         try:
-            self.store.set_status(self.model.session_id, "open" if change["new"] else "closed")
+            self.store.set_status(self.model.session_id, "open" if accepting else "closed")
         except Exception as exc:
             self.updated.value = message("error", str(exc))
         self.refresh(force=True)
 
     def _on_error(self, exc: BaseException) -> None:
-        self.updated.value = message("error", f"Could not refresh ({now_hms()}): {exc}")
+        self.updated.value = message(
+            "error", f"Live updates stopped at {now_hms()}: {str(exc).rstrip('.')}. The dashboard keeps trying every "
+                     f"{self.refresh_seconds:g} s; “Refresh now” tries at once.")
 
     def lock(self) -> None:
         """Stop refreshing and remove every panel (back to the passcode)."""
@@ -287,8 +335,7 @@ class FacilitatorDashboard(widgets.VBox):
         self.model = None
         self.session = None
         self.passcode.value = ""
-        self.session_picker.options = self._session_options()
-        self.children = (style_widget(), self.login)
+        self.children = (style_widget(), self.connection, self.login)
 
     def close(self) -> None:
         self.poller.stop()

@@ -87,11 +87,21 @@ class ParticipantApp(widgets.VBox):
 
         self.join_panel = JoinPanel(store, self_study=self_study)
         self.join_panel.on_join(self._joined)
+        from ..frontend.connection import ConnectionWatch
+        from .join import NAME_LIMIT
+
+        self.connection = ConnectionWatch(maxlength={
+            ".peerkit-join-name input": NAME_LIMIT, ".peerkit-join-code input": 12,
+            ".peerkit-resume-code input": 12})
+        # the personal resume code (first join, and whenever this device knows it) and the
+        # closed-session note
+        self.identity_note = widgets.HTML(layout=widgets.Layout(width="100%"))
+        self.identity_note.add_class("peerkit-identity-note")
 
         self.pair_panel: Any = None
         # filled at the first Join (see _build_work_area): hidden until then
         self.work_area = widgets.VBox(layout=widgets.Layout(width="100%", display="none"))
-        super().__init__([*style_widgets(), self.join_panel, self.work_area],
+        super().__init__([*style_widgets(), self.connection, self.join_panel, self.work_area],
                          layout=widgets.Layout(width="100%", max_width="100%"))
         self.add_class("peerkit-app")
 
@@ -147,7 +157,7 @@ class ParticipantApp(widgets.VBox):
         self.work_area.children = (
             widgets.HBox([self.signed_in, self.compare_button, self.leave_button],
                          layout=widgets.Layout(width="100%", flex_flow="row wrap", align_items="center")),
-            self.compare_status, self.compare_area, self.live_banner,
+            self.identity_note, self.compare_status, self.compare_area, self.live_banner,
             self.exercise, self.occasion, self.hint, self.form_area)
 
     # -- join / leave ------------------------------------------------------------
@@ -158,8 +168,10 @@ class ParticipantApp(widgets.VBox):
         self.form = None
         self.form_area.children = ()
         self.signed_in.value = (
-            f"<div>Signed in as <strong>{esc(participant.display_name)}</strong> "
+            f'<div class="peerkit-signed-in-text" tabindex="-1">Signed in as '
+            f"<strong>{esc(participant.display_name)}</strong> "
             f"({esc(role_label(participant.role))}) · {esc(session.title)}</div>")
+        self.identity_note.value = self._identity_html(session)
         self.join_panel.layout.display = "none"
         self.work_area.layout.display = None
         self._close_compare()
@@ -174,11 +186,44 @@ class ParticipantApp(widgets.VBox):
             self.hint.value = message_html(
                 "error", "No exercises are available (no valid instrument files were found).")
         self._follow(session)
-        if self.preselect in self.instruments and not self.following:
+        place = (self.join_panel.place or "").split("|", 1) if (self.join_panel.resumed
+                                                                     and not self.following) else []
+        if place and place[0] in self.instruments:  # where this device was before the reload
+            self.exercise.value = place[0]
+            if len(place) > 1 and place[1] in [o.id for o in self.instruments[place[0]].occasions]:
+                try:  # back to an occasion still being worked on; a submitted one gives way to the next
+                    if not self.store.current_answers(participant.id, place[0], place[1]):
+                        self.occasion.value = place[1]
+                except save_errors():
+                    pass
+        elif self.preselect in self.instruments and not self.following:
             self.exercise.value = self.preselect
             ins = self.instruments[self.preselect]
             if self.preselect_occasion and self.preselect_occasion in [o.id for o in ins.occasions]:
                 self.occasion.value = self.preselect_occasion
+        self.connection.focus(".peerkit-signed-in-text")  # keyboard and screen readers start here
+
+    def _identity_html(self, session: Any) -> str:
+        """The resume code (when this device knows it) and what a closed session still allows."""
+        parts = []
+        code = self.join_panel.resume_code
+        if code and not self.join_panel.resumed:
+            parts.append(
+                '<div class="peerkit-resume-note" role="note" style="border: 2px solid #1f5f99; '
+                'border-radius: 6px; background: #eef5fb; color: #1f1f1f; padding: 0.6em 0.8em; margin: 0.4em 0;">'
+                f'<strong>Your personal resume code: <span class="peerkit-resume-value" '
+                f'style="white-space: nowrap; font-size: 1.2em; letter-spacing: 0.05em;">{esc(code)}</span>'
+                "</strong><br>Write it down or take a "
+                "photo. With your name and this code you can continue on another device. This device "
+                "remembers you by itself.</div>")
+        elif code:
+            parts.append(f'<div class="peerkit-resume-note peerkit-hint">Your resume code (to continue on another '
+                         f'device): <span class="peerkit-resume-value" style="white-space: nowrap;">{esc(code)}'
+                         "</span></div>")
+        if getattr(session, "status", "open") != "open":
+            parts.append(message_html("info", "This session is closed: you can read your answers, your results "
+                                              "and your pair comparison, but not change them."))
+        return "".join(parts)
 
     # -- pair comparison -----------------------------------------------------------
     def _close_compare(self) -> None:
@@ -223,6 +268,8 @@ class ParticipantApp(widgets.VBox):
             return
         self._stop_following()
         self._close_compare()
+        self.join_panel.forget()
+        self.identity_note.value = ""
         self.session = self.participant = None
         self.forms.clear()
         self.form = None
@@ -230,8 +277,9 @@ class ParticipantApp(widgets.VBox):
         self.work_area.layout.display = "none"
         self.join_panel.layout.display = None
         self.join_panel.name.value = ""
-        self.join_panel.status.value = message_html("info", "You left; your answers stay saved. "
-                                                            "Join again with the same name to continue.")
+        self.join_panel.status.value = message_html(
+            "info", "You left, and this device no longer signs you in; your answers stay saved. To continue, "
+                    "join with your name and your personal resume code, or ask your facilitator.")
 
     # -- choosing ----------------------------------------------------------------
     def _exercise_changed(self, change: dict) -> None:
@@ -280,6 +328,7 @@ class ParticipantApp(widgets.VBox):
         form.layout.display = None
         form.set_key_visible(True)
         self.form_area.children = (form,)
+        self.join_panel.remember(place=f"{ins.id}|{occasion}")
 
     def _make_form(self, ins: Instrument, occasion: str) -> InstrumentForm:
         from .backend import StoreBackend

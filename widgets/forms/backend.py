@@ -17,6 +17,7 @@ from ..scoring import clean_answers
 
 __all__ = [
     "BackendError",
+    "SubmitConflict",
     "FormBackend",
     "MemoryBackend",
     "MemorySubmission",
@@ -26,6 +27,17 @@ __all__ = [
 
 class BackendError(Exception):
     """A user-facing problem raised by :class:`MemoryBackend` (the store raises StoreError)."""
+
+
+class SubmitConflict(BackendError):
+    """Newer answers were stored (from another tab or device) after the revision a form was
+    based on; nothing was saved. ``current_revision`` is the newest revision."""
+
+    def __init__(self, current_revision: int, submitted_at: Any = None) -> None:
+        self.current_revision = current_revision
+        self.submitted_at = submitted_at
+        super().__init__("Newer answers to this exercise were submitted from another tab or device while "
+                         "this page was open, so nothing was saved yet.")
 
 
 @runtime_checkable
@@ -51,11 +63,25 @@ class StoreBackend:
     def load_draft(self) -> dict | None:
         return self.store.load_draft(self.participant_id, self.instrument.id, self.occasion)
 
-    def submit(self, answers: dict) -> Any:
-        return self.store.submit(self.participant_id, self.instrument, dict(answers), self.occasion)
+    def submit(self, answers: dict, base_revision: int | None = None) -> Any:
+        """Store a revision; with ``base_revision`` a newer one stored meanwhile raises
+        :class:`SubmitConflict` instead of being replaced silently."""
+        from ..store import RevisionConflict  # the store is loaded already (this backend wraps one)
+
+        try:
+            return self.store.submit(self.participant_id, self.instrument, dict(answers), self.occasion,
+                                     base_revision=base_revision)
+        except RevisionConflict as exc:
+            raise SubmitConflict(exc.current_revision, exc.submitted_at) from exc
 
     def current_answers(self) -> dict | None:
         return self.store.current_answers(self.participant_id, self.instrument.id, self.occasion)
+
+    def current_revision(self) -> int:
+        return self.store.current_revision(self.participant_id, self.instrument.id, self.occasion)
+
+    def discard_draft(self) -> None:
+        self.store.discard_draft(self.participant_id, self.instrument.id, self.occasion)
 
     def occasion_answers(self, occasion: str) -> dict | None:
         return self.store.current_answers(self.participant_id, self.instrument.id, occasion or "")
@@ -108,10 +134,12 @@ class MemoryBackend:
         draft = self._shared["drafts"].get(self.occasion)
         return dict(draft) if draft is not None else None
 
-    def submit(self, answers: dict) -> MemorySubmission:
+    def submit(self, answers: dict, base_revision: int | None = None) -> MemorySubmission:
         self._raise_if_failing()
         clean = clean_answers(self.instrument, answers)
         revs = self.revisions
+        if base_revision is not None and len(revs) > base_revision and revs[-1][1] != clean:
+            raise SubmitConflict(len(revs), revs[-1][0].submitted_at)
         if revs and revs[-1][1] == clean:
             self._shared["drafts"].pop(self.occasion, None)
             last = revs[-1][0]
@@ -126,6 +154,12 @@ class MemoryBackend:
     def current_answers(self) -> dict | None:
         revs = self.revisions
         return dict(revs[-1][1]) if revs else None
+
+    def current_revision(self) -> int:
+        return len(self.revisions)
+
+    def discard_draft(self) -> None:
+        self._shared["drafts"].pop(self.occasion, None)
 
     def occasion_answers(self, occasion: str) -> dict | None:
         return self.for_occasion(occasion).current_answers()

@@ -1,11 +1,16 @@
 """InstrumentForm: a whole exercise as a form, built from its Instrument.
 
 The form reads and writes through a backend (:mod:`peerkit.forms.backend`): a draft is saved
-whenever an answer actually changes, Submit stores a revision, and the results appear below.
+whenever an answer actually changes (written answers while typing, after a short pause), Submit
+stores a revision, and the results appear below.
+
+Submit carries the revision the form was based on: when another tab or device stored a newer
+one meanwhile, nothing is replaced; the person chooses "Keep mine" or "Load the newer answers".
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -14,6 +19,7 @@ import ipywidgets as widgets
 from ..instruments import Instrument, Occasion, Scale, Section
 from .common import (esc, format_time, item_numbers, list_numbers, message_html, paragraphs,
                      save_errors, style_widgets)
+from .backend import SubmitConflict
 from .controls import ItemControl, Shared, make_control
 from .results import ResultsPanel
 from .state import FormState
@@ -23,6 +29,8 @@ __all__ = ["InstrumentForm", "scale_legend"]
 log = logging.getLogger(__name__)
 
 SUBMIT_LABEL = "Submit answers"
+#: A written answer is saved as a draft this long after the last keystroke (seconds).
+DRAFT_DELAY = 0.8
 
 
 def kit_note_html(instrument: Any) -> str:
@@ -31,6 +39,12 @@ def kit_note_html(instrument: Any) -> str:
         return ""
     return ('<div class="peerkit-kit-note" role="note"><p><strong>Note from this kit (not in the '
             f"source):</strong> {esc(' '.join(instrument.kit_note.split()))}</p></div>")
+
+
+def _sentence(exc: BaseException) -> str:
+    """An error's text ending with a full stop."""
+    text = str(exc).strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def scale_legend(scale: Scale) -> str:
@@ -79,6 +93,9 @@ class InstrumentForm(widgets.VBox):
         self.last_submission: Any = None
         self.key_visible = True  # False in a facilitator-led session until the results are revealed
         self._shown_answers: dict | None = None
+        self.base_revision: int | None = None  # the revision these answers build on (None: unknown)
+        self.conflict: SubmitConflict | None = None
+        self._draft_timer: Any = None
 
         self.controls: dict[str, ItemControl] = {}
         self._shared = Shared()
@@ -111,10 +128,25 @@ class InstrumentForm(widgets.VBox):
         self.draft_status = widgets.HTML(value="", layout=widgets.Layout(width="100%"))
         self.draft_status.add_class("peerkit-draft-status")
         self.results = ResultsPanel(instrument)
+        self.keep_mine_button = widgets.Button(
+            description="Keep mine", icon="check", button_style="primary",
+            tooltip="Submit the answers on this page as the newest ones",
+            layout=widgets.Layout(width="auto", max_width="100%"))
+        self.keep_mine_button.add_class("peerkit-keep-mine")
+        self.keep_mine_button.on_click(lambda _b: self.keep_mine())
+        self.load_newer_button = widgets.Button(
+            description="Load the newer answers", icon="download",
+            tooltip="Replace the answers on this page with the newer ones",
+            layout=widgets.Layout(width="auto", max_width="100%"))
+        self.load_newer_button.add_class("peerkit-load-newer")
+        self.load_newer_button.on_click(lambda _b: self.load_newer())
+        self.conflict_box = widgets.HBox([self.keep_mine_button, self.load_newer_button],
+                                         layout=widgets.Layout(width="100%", flex_flow="row wrap", display="none"))
+        self.conflict_box.add_class("peerkit-conflict")
         bottom = [self.progress_bottom,
                   widgets.HBox([self.submit_button],
                                layout=widgets.Layout(width="100%", flex_flow="row wrap")),
-                  self.status, self.draft_status, self.results]
+                  self.status, self.conflict_box, self.draft_status, self.results]
 
         super().__init__(children=top + sections + bottom,
                          layout=widgets.Layout(width="100%", max_width="100%"))
@@ -159,6 +191,8 @@ class InstrumentForm(widgets.VBox):
                                              layout=widgets.Layout(width="100%")))
             ctl = make_control(self.instrument, item, self.numbers[item.id], self._control_changed,
                                self._shared)
+            if self.instrument.scale_for(item).kind == "text":
+                ctl.input.continuous_update = True  # drafts while typing (saved after a pause)
             self.controls[item.id] = ctl
             children.append(ctl)
         if section.footnote:
@@ -174,6 +208,8 @@ class InstrumentForm(widgets.VBox):
         try:
             draft = self.backend.load_draft()
             current = self.backend.current_answers()
+            revision = getattr(self.backend, "current_revision", None)
+            self.base_revision = revision() if revision is not None else None
         except save_errors() as exc:
             self._message("error", f"Your saved answers could not be loaded: {exc}")
             self._refresh_progress()
@@ -220,15 +256,38 @@ class InstrumentForm(widgets.VBox):
             self.controls[item_id].mark_missing(False)
         if self._loading or item_id is None:
             return
-        self._save_draft()
+        if self.state.kind(item_id) == "text":
+            self._schedule_draft()
+        else:
+            self._save_draft()
+
+    def _schedule_draft(self) -> None:
+        """Save the draft after a pause in typing (at once where no event loop runs, as in tests)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._save_draft()
+            return
+        if self._draft_timer is not None:
+            self._draft_timer.cancel()
+        self._draft_timer = loop.call_later(DRAFT_DELAY, self._save_draft)
+
+    def flush_draft(self) -> None:
+        """Save a draft that is waiting for a pause in typing now."""
+        if self._draft_timer is not None:
+            self._save_draft()
 
     def _save_draft(self) -> None:
+        if self._draft_timer is not None:
+            self._draft_timer.cancel()
+            self._draft_timer = None
         try:
             self.backend.save_draft(dict(self.state.answers))
         except save_errors() as exc:
+            after = (" It is still on this page: copy anything you want to keep." if getattr(exc, "final", False)
+                     else " It is still in the form; try Submit again in a moment.")
             self.draft_status.value = message_html(
-                "error", f"Your latest answer could not be saved as a draft: {exc} "
-                         "It is still in the form; try Submit again in a moment.")
+                "error", f"Your latest answer could not be saved as a draft: {_sentence(exc)}{after}")
             return
         except Exception as exc:  # never lose the typed answer over an unexpected failure
             log.exception("saving a draft failed")
@@ -277,11 +336,28 @@ class InstrumentForm(widgets.VBox):
         if not answers:
             self._message("warn", "Nothing to submit yet: answer at least one item first.")
             return None
+        if self._draft_timer is not None:
+            self._draft_timer.cancel()
+            self._draft_timer = None
         try:
-            sub = self.backend.submit(answers)
+            if self.base_revision is not None and hasattr(self.backend, "current_revision"):
+                sub = self.backend.submit(answers, base_revision=self.base_revision)
+            else:
+                sub = self.backend.submit(answers)
+        except SubmitConflict as exc:
+            self.conflict = exc
+            self._message("warn", f"{exc} Keep mine: submit the answers on this page as the newest. "
+                                  "Load the newer answers: show them here instead (yours on this page are "
+                                  "then replaced).")
+            self.conflict_box.layout.display = None
+            return None
         except save_errors() as exc:
-            self._message("error", f"Your answers were not submitted: {exc} "
-                                   "They are still in the form; please try again.")
+            if getattr(exc, "final", False):
+                self._message("error", f"Your answers were not submitted: {_sentence(exc)} They are still on "
+                                       "this page: copy anything you want to keep.")
+            else:
+                self._message("error", f"Your answers were not submitted: {_sentence(exc)} "
+                                       "They are still in the form; please try again.")
             return None
         except Exception as exc:
             log.exception("submitting failed")
@@ -289,6 +365,10 @@ class InstrumentForm(widgets.VBox):
                                    "They are still in the form; please try again.")
             return None
         self.last_submission = sub
+        self.conflict = None
+        self.conflict_box.layout.display = "none"
+        if getattr(sub, "revision", None) is not None:
+            self.base_revision = sub.revision
         self.state.mark_submitted(answers)
         when = format_time(getattr(sub, "submitted_at", None))
         if getattr(sub, "created", True):
@@ -307,6 +387,40 @@ class InstrumentForm(widgets.VBox):
         self.draft_status.value = ""
         self._show_results(answers)
         return sub
+
+    # -- another tab or device was faster ------------------------------------
+    def keep_mine(self) -> Any:
+        """After a conflict: submit this page's answers as the newest revision."""
+        if self.conflict is None:
+            return None
+        self.base_revision = self.conflict.current_revision
+        return self.submit()
+
+    def load_newer(self) -> None:
+        """After a conflict: replace this page's answers with the newest stored ones."""
+        try:
+            current = self.backend.current_answers()
+            revision = getattr(self.backend, "current_revision", None)
+            self.base_revision = revision() if revision is not None else None
+            discard = getattr(self.backend, "discard_draft", None)
+            if discard is not None:
+                discard()
+        except save_errors() as exc:
+            self._message("error", f"The newer answers could not be loaded: {_sentence(exc)}")
+            return
+        self.conflict = None
+        self.conflict_box.layout.display = "none"
+        self._loading = True
+        try:
+            self.state.load(current or {}, submitted=bool(current))
+            self._show_state()
+        finally:
+            self._loading = False
+        self._refresh_progress()
+        self.draft_status.value = ""
+        self._message("info", "The newer answers are loaded. Change them and submit if you like.")
+        if current:
+            self._show_results(current)
 
     # -- results -----------------------------------------------------------
     def _comparison(self) -> tuple[dict | None, str]:

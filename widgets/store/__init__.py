@@ -13,7 +13,7 @@ from .core import (  # noqa: F401
     RESPONSE_COLUMNS, STATUS_COLUMNS, _clean_text, _load_demo_instruments, _name_key, demo_answers,
 )
 from .access import (  # noqa: F401
-    Access, DevicePending, Locked, NameTaken, PendingDevice, RevisionConflict, SessionClosed, format_resume_code,
+    Access, DevicePending, Locked, NameTaken, ParticipantGone, PendingDevice, RevisionConflict, SessionClosed, format_resume_code,
     hash_token, normalize_resume_code,
 )
 from .access import __all__ as _access_all

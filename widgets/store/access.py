@@ -45,7 +45,8 @@ if TYPE_CHECKING:  # pragma: no cover
     pass
 
 __all__ = [
-    "Access", "AccessMixin", "DevicePending", "Locked", "NameTaken", "PendingDevice", "RevisionConflict",
+    "Access", "AccessMixin", "DevicePending", "Locked", "NameTaken", "ParticipantGone", "PendingDevice",
+    "RevisionConflict",
     "SessionClosed", "format_resume_code", "hash_token", "normalize_resume_code",
 ]
 
@@ -91,7 +92,15 @@ class DevicePending(StoreError):
 
 
 class SessionClosed(StoreError):
-    """The session takes no new participants and no answers."""
+    """The session takes no new participants and no answers (trying again will not help)."""
+
+    final = True
+
+
+class ParticipantGone(StoreError):
+    """The participant no longer exists: removed by the facilitator, or the session deleted."""
+
+    final = True
 
 
 class RevisionConflict(StoreError):
@@ -509,6 +518,16 @@ class AccessMixin:
         return format_resume_code(code)
 
     # -- revisions ---------------------------------------------------------------------------
+
+    def discard_draft(self, participant_id: int, instrument_id: str, occasion: str = "") -> None:
+        """Drop a draft (e.g. a stale tab's, after it loaded the newer answers)."""
+
+        def work(conn: Connection) -> None:
+            conn.execute(drafts.delete().where(drafts.c.participant_id == participant_id,
+                                               drafts.c.instrument_id == instrument_id,
+                                               drafts.c.occasion == occasion))
+
+        self._write_retrying(work)
 
     def current_revision(self, participant_id: int, instrument_id: str, occasion: str = "") -> int:
         """The number of the current revision (0 when nothing was submitted)."""

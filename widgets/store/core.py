@@ -256,7 +256,7 @@ STATUS_COLUMNS = ["participant_id", "display_name", "role", "instrument_id", "oc
 
 # -- the store ------------------------------------------------------------------------------
 
-from .access import AccessMixin, RevisionConflict  # noqa: E402  (needs StoreError and the dataclasses above)
+from .access import AccessMixin, ParticipantGone, RevisionConflict, SessionClosed  # noqa: E402  (needs StoreError and the dataclasses above)
 
 
 class Store(LiveMixin, AccessMixin):
@@ -659,8 +659,8 @@ class Store(LiveMixin, AccessMixin):
         q = sa.select(*self._PARTICIPANT_COLS).where(participants.c.id == participant_id)
         row = conn.execute(q.with_for_update() if lock else q).first()
         if row is None:
-            raise StoreError(f"There is no participant with id {participant_id}. The facilitator may have "
-                             "removed this name or deleted the session.")
+            raise ParticipantGone(f"There is no participant with id {participant_id}. The facilitator may have "
+                                  "removed this name or deleted the session.")
         return self._participant(row)
 
     def get_participant(self, participant_id: int) -> Participant:
@@ -797,10 +797,10 @@ class Store(LiveMixin, AccessMixin):
             .with_for_update(of=participants)  # PostgreSQL: one submitter per participant at a time
         ).first()
         if row is None:
-            raise StoreError(f"There is no participant with id {participant_id}. The facilitator may have "
-                             "removed this name or deleted the session.")
+            raise ParticipantGone(f"There is no participant with id {participant_id}. The facilitator may have "
+                                  "removed this name or deleted the session.")
         if check_open and row.status != "open":
-            raise StoreError(f"The session “{row.title}” is closed, so answers can no longer be submitted.")
+            raise SessionClosed(f"The session “{row.title}” is closed, so answers can no longer be submitted.")
         if check_open:  # facilitator-led: only the open exercise takes answers (same transaction)
             self._check_live_submit(conn, row.session_id, instrument.id, occasion, instrument.title)
         current = conn.execute(

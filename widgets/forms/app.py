@@ -93,10 +93,6 @@ class ParticipantApp(widgets.VBox):
         self.connection = ConnectionWatch(maxlength={
             ".peerkit-join-name input": NAME_LIMIT, ".peerkit-join-code input": 12,
             ".peerkit-resume-code input": 12})
-        # the personal resume code (first join, and whenever this device knows it) and the
-        # closed-session note
-        self.identity_note = widgets.HTML(layout=widgets.Layout(width="100%"))
-        self.identity_note.add_class("peerkit-identity-note")
 
         self.pair_panel: Any = None
         # filled at the first Join (see _build_work_area): hidden until then
@@ -154,6 +150,10 @@ class ParticipantApp(widgets.VBox):
         self.compare_status = widgets.HTML(layout=widgets.Layout(width="100%"))
         self.compare_status.add_class("peerkit-compare-status")
         self.compare_area = widgets.VBox(layout=widgets.Layout(width="100%"))
+        # the personal resume code (first join, and whenever this device knows it) and the
+        # closed-session note
+        self.identity_note = widgets.HTML(layout=widgets.Layout(width="100%"))
+        self.identity_note.add_class("peerkit-identity-note")
         self.work_area.children = (
             widgets.HBox([self.signed_in, self.compare_button, self.leave_button],
                          layout=widgets.Layout(width="100%", flex_flow="row wrap", align_items="center")),
@@ -269,7 +269,8 @@ class ParticipantApp(widgets.VBox):
         self._stop_following()
         self._close_compare()
         self.join_panel.forget()
-        self.identity_note.value = ""
+        if self.work_area.children:
+            self.identity_note.value = ""
         self.session = self.participant = None
         self.forms.clear()
         self.form = None

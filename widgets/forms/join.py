@@ -110,21 +110,48 @@ class JoinPanel(widgets.VBox):
         self.self_study_button.on_click(lambda _b: self.join_self_study())
         buttons = widgets.HBox([self.join_button, self.self_study_button],
                                layout=widgets.Layout(width="100%", flex_flow="row wrap"))
-        self._build_taken(full, style)
-        self._build_waiting()
-        super().__init__([intro, self.code, self.name, self.role, buttons, self.status, self.taken_box,
-                          self.waiting_box, self.device],
+        # the "name taken" and "waiting for approval" parts are built when first needed: the page's
+        # first render stays small (a room opens it at once)
+        self._taken: widgets.VBox | None = None
+        self._waiting: widgets.VBox | None = None
+        super().__init__([intro, self.code, self.name, self.role, buttons, self.status, self.device],
                          layout=widgets.Layout(width="100%", max_width="100%"))
         self.add_class("peerkit-join")
         if self_study:
             self.code.layout.display = "none"
             self.join_button.layout.display = "none"
             self.self_study_button.button_style = "primary"
-            self.ask_button.layout.display = "none"
         self.device.on_load(self._device_loaded)
 
     # -- the "name taken" and "waiting" parts ----------------------------------------------
-    def _build_taken(self, full: dict, style: dict) -> None:
+    _TAKEN_PARTS = frozenset({"taken_text", "resume_input", "resume_button", "ask_button"})
+    _WAITING_PARTS = frozenset({"waiting_text", "check_button", "cancel_button"})
+
+    def __getattr__(self, name: str) -> Any:
+        # the lazily built parts come into being when first asked for
+        if name in JoinPanel._TAKEN_PARTS:
+            self._build_taken()
+            return object.__getattribute__(self, name)
+        if name in JoinPanel._WAITING_PARTS:
+            self._build_waiting()
+            return object.__getattribute__(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @property
+    def taken_box(self) -> widgets.VBox:
+        if self._taken is None:
+            self._build_taken()
+        return self._taken
+
+    @property
+    def waiting_box(self) -> widgets.VBox:
+        if self._waiting is None:
+            self._build_waiting()
+        return self._waiting
+
+    def _build_taken(self) -> None:
+        full = dict(width="100%", max_width="340px")
+        style = {"description_width": "initial"}
         self.taken_text = widgets.HTML(layout=widgets.Layout(width="100%"))
         self.resume_input = widgets.Text(description="Your resume code", placeholder="e.g. K7PX-3MQR",
                                          tooltip="The code you were shown when you first joined",
@@ -138,12 +165,15 @@ class JoinPanel(widgets.VBox):
                                          layout=widgets.Layout(width="auto", max_width="100%"))
         self.ask_button.add_class("peerkit-ask-button")
         self.ask_button.on_click(lambda _b: self.ask_facilitator())
-        self.taken_box = widgets.VBox(
+        self._taken = widgets.VBox(
             [self.taken_text, self.resume_input,
              widgets.HBox([self.resume_button, self.ask_button],
                           layout=widgets.Layout(width="100%", flex_flow="row wrap"))],
             layout=widgets.Layout(width="100%", display="none"))
-        self.taken_box.add_class("peerkit-name-taken")
+        self._taken.add_class("peerkit-name-taken")
+        if self.self_study_only:
+            self.ask_button.layout.display = "none"
+        self.children = (*self.children[:-1], self._taken, self.children[-1])
 
     def _build_waiting(self) -> None:
         self.waiting_text = widgets.HTML(layout=widgets.Layout(width="100%"))
@@ -153,11 +183,12 @@ class JoinPanel(widgets.VBox):
         self.cancel_button = widgets.Button(description="Cancel", icon="times",
                                             layout=widgets.Layout(width="auto"))
         self.cancel_button.on_click(lambda _b: self.cancel_waiting())
-        self.waiting_box = widgets.VBox(
+        self._waiting = widgets.VBox(
             [self.waiting_text, widgets.HBox([self.check_button, self.cancel_button],
                                              layout=widgets.Layout(flex_flow="row wrap"))],
             layout=widgets.Layout(width="100%", display="none"))
-        self.waiting_box.add_class("peerkit-waiting")
+        self._waiting.add_class("peerkit-waiting")
+        self.children = (*self.children[:-1], self._waiting, self.children[-1])
 
     # -- callbacks -------------------------------------------------------------
     def on_join(self, callback: OnJoin) -> None:
@@ -176,8 +207,9 @@ class JoinPanel(widgets.VBox):
             return None
         return name, self.role.value
 
-    def _show(self, box: widgets.Widget, shown: bool) -> None:
-        box.layout.display = None if shown else "none"
+    def _show(self, box: widgets.Widget | None, shown: bool) -> None:
+        if box is not None:
+            box.layout.display = None if shown else "none"
 
     # -- this device: resume by token -----------------------------------------------------
     def _device_loaded(self, data: dict) -> None:
@@ -250,7 +282,8 @@ class JoinPanel(widgets.VBox):
         return self._join(session, *who)
 
     def _busy(self, busy: bool) -> None:
-        for b in (self.join_button, self.self_study_button, self.resume_button, self.ask_button):
+        extra = (self.resume_button, self.ask_button) if self._taken is not None else ()
+        for b in (self.join_button, self.self_study_button, *extra):
             b.disabled = busy
 
     def _join(self, session: Any, name: str, role: str) -> Any:
@@ -327,7 +360,7 @@ class JoinPanel(widgets.VBox):
         return True
 
     def _wait_for_approval(self, name: str) -> None:
-        self._show(self.taken_box, False)
+        self._show(self._taken, False)
         self.status.value = ""
         self.waiting_text.value = message_html(
             "info", f"Waiting for your facilitator to let this device continue as “{esc(name)}”. Tell them "
@@ -351,7 +384,7 @@ class JoinPanel(widgets.VBox):
             self.waiting_text.value = message_html("error", f"Could not check for the approval: {exc}")
             return None
         self._stop_polling()
-        self._show(self.waiting_box, False)
+        self._show(self._waiting, False)
         if access is None:
             self.device.clear()
             self._error("Your facilitator did not let this device in. Ask them, or join with another name.")
@@ -367,7 +400,7 @@ class JoinPanel(widgets.VBox):
             except save_errors():
                 pass
         self.device.clear()
-        self._show(self.waiting_box, False)
+        self._show(self._waiting, False)
         self.status.value = message_html("info", "Stopped waiting. You can join with another name.")
 
     def _start_polling(self) -> None:
@@ -394,8 +427,8 @@ class JoinPanel(widgets.VBox):
     def _enter(self, session: Any, participant: Any, *, resumed: bool) -> Any:
         self._stop_polling()
         self._pending_session = None
-        self._show(self.taken_box, False)
-        self._show(self.waiting_box, False)
+        self._show(self._taken, False)
+        self._show(self._waiting, False)
         self.session, self.participant, self.resumed = session, participant, resumed
         verb = "Welcome back" if resumed else "Joined"
         self.status.value = message_html(

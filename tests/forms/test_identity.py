@@ -228,3 +228,10 @@ def test_self_study_has_no_facilitator_option(store, instruments):
     p2.resume_button.click()
     assert second.participant.id == first.participant.id
 
+
+
+def test_the_join_pages_name_limit_is_the_stores() -> None:
+    from peerkit.forms.join import NAME_LIMIT
+    from peerkit.store.schema import MAX_NAME_LENGTH
+
+    assert NAME_LIMIT == MAX_NAME_LENGTH

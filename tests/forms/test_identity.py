@@ -168,11 +168,17 @@ def test_written_answers_are_saved_while_typing_after_a_pause(make_app, session,
     assert box.continuous_update is True
 
     async def type_words() -> None:
+        timers = []
         for text in ("I", "I think", "I think so"):
-            box.value = text  # each keystroke reaches the kernel
-            await asyncio.sleep(0.01)
-        assert store.load_draft(person.id, "co-learning") is None  # not yet: still typing
-        await asyncio.sleep(0.2)
+            box.value = text  # each keystroke reaches the kernel and restarts the pause timer
+            timers.append(form._draft_timer)
+        # no await since the first keystroke, so no timer can have fired: nothing saved yet
+        assert store.load_draft(person.id, "co-learning") is None
+        assert len({id(t) for t in timers}) == 3 and all(t.cancelled() for t in timers[:2])
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while store.load_draft(person.id, "co-learning") is None and loop.time() < deadline:
+            await asyncio.sleep(0.02)  # the pause: the last timer fires
 
     asyncio.run(type_words())
     assert store.load_draft(person.id, "co-learning") == {form.instrument.items[0].id: "I think so"}

@@ -64,8 +64,9 @@ def _key_rows(ins: Instrument) -> list[dict[str, str]]:
             labels, _ = _option_labels(scale)
             for o, text in zip(scale.options, labels):
                 rows.append({"marked": f"☐ {text}", "value": _value_text(o.value), "applies_to": which})
-            rows.append({"marked": "several boxes ticked", "value": "their values joined by + in the order above",
-                         "applies_to": which})
+            example = "+".join(_value_text(o.value) for o in scale.options[:2])
+            rows.append({"marked": "several boxes ticked: their values joined by +, in the order above, e.g.",
+                         "value": example, "applies_to": which})
         elif scale.kind == "checklist":
             rows.append({"marked": "☐ ticked", "value": "true", "applies_to": which})
             rows.append({"marked": "☐ left empty (or leave the row out)", "value": "false", "applies_to": which})
@@ -114,7 +115,8 @@ def blank_forms_html(instruments: Iterable[Instrument], *, paper: str | Paper | 
     found = list(instruments)
     name = found[0].title if len(found) == 1 else title
     return render_html("blank_form.html", paper=paper, page_title=f"{name} (blank form)",
-                       footer=f"{name} — blank form" if len(found) == 1 else f"{title} — print one per person",
+                       footer=f"{name} — blank form, print one per person" if len(found) == 1
+                       else f"{title} — print one per person",
                        kind="Blank form", forms=[form_context(i) for i in found],
                        roles=[prep.role_label(r) for r in ROLE_CHOICES], body_class="blank-forms")
 

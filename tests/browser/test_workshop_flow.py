@@ -187,7 +187,9 @@ def test_two_participants_join_submit_and_the_facilitator_compares(
             group, voila_server.url("group-display.ipynb", f"code={demo.join_code}"), "demo", demo.title), 2)
         expect(group.get_by_text(SUPERVISOR)).to_have_count(0)
         group.locator(".peerkit-dash-group-instrument select").select_option(value=get_instrument(SIA).title)
-        expect(group.get_by_role("heading", name=get_instrument(SIA).title, level=3)).to_be_visible()
+        expect(group.get_by_role("combobox", name="Exercise")).to_have_value(get_instrument(SIA).title)
+        expect(group.get_by_role("table", name=f"{get_instrument(SIA).title}: how many gave each answer")
+               ).to_be_visible()
         expect(group.locator(".peerkit-dash-group-content figure.peerkit-chart").first).to_be_visible()
         screenshot(group, "group-1280", screenshot_dirs)
 

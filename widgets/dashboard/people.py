@@ -50,8 +50,8 @@ class PeoplePanel(widgets.VBox):
         self.target.add_class("peerkit-dash-merge-target")
         self.keep = widgets.RadioButtons(
             description="Their answers", style=init,
-            options=[("Keep them (added to the other person's; the newest counts)", True),
-                     ("Delete them", False)], value=True)
+            options=[("Keep them", True), ("Delete them", False)], value=True,
+            tooltip="Kept answers are added to the other person's (the newest submission counts)")
         self.merge_button = widgets.Button(description="Merge…", icon="compress",
                                            tooltip="Fold the participant into the one chosen (asks to confirm)",
                                            layout=widgets.Layout(width="auto"))

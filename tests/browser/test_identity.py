@@ -16,8 +16,10 @@ when missing or with PEERKIT_UPDATE_SCREENSHOTS=1, to docs/screenshots/.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import time
 from pathlib import Path
 
 import psutil
@@ -27,7 +29,7 @@ from playwright.sync_api import Browser, expect
 from peerkit.instruments import get_instrument
 from peerkit.store import Store
 
-from .conftest import free_port, start_voila, stop_voila
+from .conftest import ARTIFACTS, free_port, start_voila, stop_voila
 from .pages import ACTION_TIMEOUT, PAGE_TIMEOUT, ParticipantPage
 from .test_workshop_flow import MOBILE, failure_screenshots, screenshot
 
@@ -61,6 +63,7 @@ def test_names_codes_reload_and_a_server_restart(browser: Browser, tmp_path: Pat
     with Store(server.db_url) as store:
         session = store.create_session("Identity workshop", "identity-pass")
     url = server.url("participant.ipynb")
+    timings: dict[str, float] = {}
     ctx_a = browser.new_context(viewport=MOBILE, is_mobile=True, has_touch=True)
     ctx_b = browser.new_context(viewport=MOBILE, is_mobile=True, has_touch=True)
     for ctx in (ctx_a, ctx_b):
@@ -101,6 +104,7 @@ def test_names_codes_reload_and_a_server_restart(browser: Browser, tmp_path: Pat
 
             # -- 3. A's browser reloads: A again, nothing typed -------------------------------
             a.reload_resumed(NAME)
+            timings["reload_to_signed_in_s"] = round(a.first_widget_s, 2)
 
             # -- 4. a draft, a crash, a restart --------------------------------------------------
             form = a.choose(TEXT_EXERCISE)
@@ -114,22 +118,29 @@ def test_names_codes_reload_and_a_server_restart(browser: Browser, tmp_path: Pat
                 assert store.load_draft(pid, TEXT_EXERCISE) == {first: DRAFT}
 
             _kill(server)
+            killed = time.monotonic()
             banner = a.page.locator(".peerkit-offline")
             expect(banner).to_be_visible(timeout=30_000)
+            timings["kill_to_banner_s"] = round(time.monotonic() - killed, 2)
             expect(banner).to_contain_text("Not connected — what you type now is not saved")
             expect(form.get_by_role("button", name="Submit answers")).to_be_disabled()
             screenshot(a.page, "participant-offline-375", screenshot_dirs)
 
             a.page.evaluate("window.peerkitBeforeRestart = true")  # gone once the page has reloaded
             server = start_voila(home, port=port)  # the same address: the open page finds it again
+            restarted = time.monotonic()
             a.page.wait_for_function("() => !window.peerkitBeforeRestart", timeout=PAGE_TIMEOUT)
+            timings["server_back_to_page_reloaded_s"] = round(time.monotonic() - restarted, 2)
             expect(a.page.locator(".peerkit-signed-in")).to_contain_text(NAME, timeout=PAGE_TIMEOUT)
             expect(a.page.get_by_label("Exercise")).to_have_value(get_instrument(TEXT_EXERCISE).title,
                                                                   timeout=ACTION_TIMEOUT)
             expect(a.item(first).locator("textarea")).to_have_value(DRAFT, timeout=ACTION_TIMEOUT)
+            timings["server_back_to_draft_in_box_s"] = round(time.monotonic() - restarted, 2)
             expect(a.page.locator(".peerkit-offline")).to_be_hidden()
             expect(a.form(TEXT_EXERCISE).get_by_role("button", name="Submit answers")).to_be_enabled()
     finally:
         for ctx in (ctx_a, ctx_b):
             ctx.close()
         stop_voila(server)
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "identity-timings.json").write_text(json.dumps(timings, indent=2) + "\n")

@@ -33,16 +33,19 @@ from tests.deploy.voila_client import open_all
 def _burst(servers, n: int) -> dict:
     urls = [servers[i % len(servers)].url("participant.ipynb") for i in range(n)]
 
-    async def go() -> tuple[list[float], float]:
+    async def go() -> tuple[list[float], list[float], float]:
         t0 = time.perf_counter()
         pages = await open_all(urls)
         wall = time.perf_counter() - t0
         times = [p.timings.first_state for p in pages]
+        html = [p.timings.html for p in pages]
         await asyncio.gather(*(p.close() for p in pages))
-        return times, wall
+        return times, html, wall
 
-    times, wall = asyncio.run(go())
-    return {"times": times, "wall": wall, "median": median(times), "p95": pct(times, 95), "max": max(times)}
+    times, html, wall = asyncio.run(go())
+    slowest = max(range(len(times)), key=times.__getitem__)
+    return {"times": times, "html": html, "wall": wall, "median": median(times), "p95": pct(times, 95),
+            "max": max(times), "slowest_html": html[slowest]}
 
 
 def _one(n: int, n_servers: int, db_url: str, log) -> dict:
@@ -58,7 +61,8 @@ def _one(n: int, n_servers: int, db_url: str, log) -> dict:
         for s in servers:
             s.stop()
     log(f"  N={n}, {n_servers} server(s): median {res['median']:.2f} s, p95 {res['p95']:.2f} s, "
-        f"slowest {res['max']:.2f} s ({res['kernels']} kernels; load before {res['load_before']:.2f})")
+        f"slowest {res['max']:.2f} s (its page answered after {res['slowest_html']:.2f} s; "
+        f"{res['kernels']} kernels; load before {res['load_before']:.2f})")
     return res
 
 

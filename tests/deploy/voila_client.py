@@ -128,7 +128,13 @@ class VoilaPage:
         t0 = time.perf_counter()
         req = HTTPRequest(self.url, headers=self.headers, request_timeout=timeout, connect_timeout=timeout,
                           follow_redirects=True)
-        resp = await AsyncHTTPClient().fetch(req, raise_error=False)
+        # a client of its own: tornado's shared client queues beyond 10 requests at once, and a
+        # room arriving together must not be queued here
+        client = AsyncHTTPClient(force_instance=True)
+        try:
+            resp = await client.fetch(req, raise_error=False)
+        finally:
+            client.close()
         if resp.code != 200:
             raise PageError(f"GET {self.url}: HTTP {resp.code}")
         body = resp.body.decode("utf-8", "replace")

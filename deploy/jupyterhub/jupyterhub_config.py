@@ -69,7 +69,8 @@ if os.environ.get("PEERKIT_PUBLIC_PARTICIPANT_APP", "").strip().lower() in ("1",
     PUBLIC_URL = os.environ.get("PEERKIT_PUBLIC_URL", "").strip()  # printed in the service's log
     service_home = os.environ.get("PEERKIT_SERVICE_HOME", os.path.join(os.getcwd(), "peerkit-service"))
     command = [sys.executable, "-m", "peerkit.cli", "serve", "--participant-only", "--no-demo",
-               "--port", str(PUBLIC_PORT), "--base-url", "/services/peerkit/"]
+               "--port", str(PUBLIC_PORT), "--base-url", "/services/peerkit/",
+               "--voila-arg=--KernelManager.transport=ipc"]
     if PUBLIC_URL:
         command += ["--public-url", PUBLIC_URL]
     c.JupyterHub.services = [

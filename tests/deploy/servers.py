@@ -24,6 +24,9 @@ from peerkit.serve import kit_root
 ROOT = kit_root()
 START_TIMEOUT = 180.0  # s: several servers start at once on a loaded 2-core machine
 PEERKIT = Path(sys.executable).with_name("peerkit")
+# deploy/multi-server: kernels talk to their server over local sockets, not TCP ports, so that
+# several servers on one machine never pick the same port for their kernels
+RECIPE_ARGS = ("--voila-arg=--KernelManager.transport=ipc",)
 
 
 def peerkit_command() -> list[str]:
@@ -104,12 +107,14 @@ class PeerkitServer:
 
 
 def launch(port: int, home: Path, db_url: str, extra: Sequence[str] = ()) -> PeerkitServer:
-    """Start ``peerkit serve --port PORT --no-demo`` on ``db_url`` (returns at once)."""
+    """Start ``peerkit serve --port PORT --no-demo`` (with the recipe's options) on ``db_url``
+    (returns at once)."""
     home.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PEERKIT_DB_URL": db_url, "PEERKIT_HOME": str(home), "PYTHONUNBUFFERED": "1"}
     log = home / "serve.log"
     with open(log, "wb") as fh:
-        proc = subprocess.Popen([*peerkit_command(), "serve", "--port", str(port), "--no-demo", *extra],
+        proc = subprocess.Popen([*peerkit_command(), "serve", "--port", str(port), "--no-demo", *RECIPE_ARGS,
+                                 *extra],
                                 cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
     return PeerkitServer(port, home, log, proc, f"http://127.0.0.1:{port}")

@@ -52,6 +52,7 @@ def test_the_systemd_template_runs_a_valid_peerkit_serve() -> None:
     assert argv[0].endswith("/peerkit") and argv[1] == "serve"
     args = parse(*[a.replace("%i", "8866") for a in argv[2:]])
     assert args.port == 8866 and not args.demo and args.all_interfaces
+    assert args.voila_arg == ["--KernelManager.transport=ipc"]  # as the tests' servers run
     text = unit.read_text(encoding="utf-8")
     assert "EnvironmentFile=" in text and "PEERKIT_HOME=/var/lib/peerkit/%i" in text
 

@@ -14,7 +14,8 @@ of them are driven through the widget protocol, as a browser tab would drive the
 - SIGKILL of server A (Voila and every kernel, no clean shutdown) while a participant there is
   submitting again and again loses no acknowledged submission, and the pages open on B and C
   keep working: B takes new answers and C's dashboard shows them; the participant from A
-  resumes on B with the same name and finds their last acknowledged answers.
+  resumes on B with the device token their browser kept (typing the same name is refused) and
+  finds their last acknowledged answers.
 """
 
 from __future__ import annotations
@@ -108,6 +109,8 @@ async def scenario(servers, pg_url: str) -> dict:
 
     # -- SIGKILL server A while Ben (on A) submits again and again ---------------------------------
     ben = people["Ben Peer"]
+    ben_kept = ben.kept()  # what Ben's browser keeps (its device token), as localStorage would
+    assert ben_kept.get("token"), "the participant app should hand the browser a device token"
     acks: list[tuple[int, dict[str, bool]]] = [(1, firsts["Ben Peer"])]
     enough = asyncio.Event()
 
@@ -146,9 +149,17 @@ async def scenario(servers, pg_url: str) -> dict:
     out["header_after_kill"] = await dash.wait_header(r"\b5 participants\b.*\b5 submissions\b")
     out["submitted_after_kill"] = await dash.wait_submitted(["Eve Newcomer"])
 
-    # -- Ben resumes on B with the same name: his last acknowledged answers are there -----------
+    # -- Ben's browser opens the app on B: his token brings him back, his last acknowledged answers
+    # are there; someone else typing his name is refused ------------------------------------------
+    impostor = Participant(await VoilaPage(b.url("participant.ipynb")).open())
+    ip = impostor.page
+    await ip.fill(await ip.widget("peerkit-join-code"), code)
+    await ip.fill(await ip.widget("peerkit-join-name"), "ben peer")
+    await ip.choose(await ip.widget("peerkit-join-role"), "Peer specialist")
+    await ip.click(await ip.widget("peerkit-join-button"))
+    await ip.wait_text("peerkit-join-status", "already uses the name")
     ben_b = Participant(await VoilaPage(b.url("participant.ipynb")).open())
-    await ben_b.join(code, "Ben Peer", "Peer specialist")
+    await ben_b.resume(ben_kept, "Ben Peer")
     await ben_b.follow(EXERCISE)
     with Store(pg_url) as store:
         participant = next(p for p in store.participants(store.find_session(code).id)

@@ -347,6 +347,20 @@ class Participant:
         await p.click(await p.widget("peerkit-join-button"))
         await p.wait_text("peerkit-signed-in", name)
 
+    def kept(self) -> dict[str, Any]:
+        """What this page's browser keeps in localStorage (the device token, the resume code):
+        the state of the app's DeviceKeeper, which the kernel updates when it saves."""
+        device = self.page.find("peerkit-device")
+        return dict(device.state.get("stored") or {}) if device is not None else {}
+
+    async def resume(self, kept: Mapping[str, Any], name: str) -> None:
+        """Open the app as the browser that kept ``kept`` would: its DeviceKeeper sends what it
+        kept, and the app resumes as that participant (no name typed)."""
+        p = self.page
+        device = await p.widget("peerkit-device")
+        await p.set_state(device, stored=dict(kept), loaded=True)
+        await p.wait_text("peerkit-signed-in", name)
+
     async def choose(self, title: str) -> Model:
         """Self-paced session: choose the exercise in the list."""
         p = self.page

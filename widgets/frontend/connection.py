@@ -7,9 +7,10 @@ An anywidget with a few lines of JavaScript:
   (``pong``); a lost connection or no answer for ``timeout_ms`` shows the banner
   (``message``, a ``role="alert"`` region) and disables the buttons matching
   ``disable_selector`` (Submit), so nobody believes an answer was saved;
-- meanwhile it asks the server for a tiny URL (any HTTP answer, even 404, means the server is
-  up); when the server answers again but this page's kernel does not (a restarted server
-  forgets its kernels), it reloads the page after ``reload_after_ms``, and the app resumes with
+- meanwhile it asks the server for a tiny URL next to the page (any HTTP answer but a gateway
+  error, even 404, means the server is up; behind JupyterHub the proxy answers 502/503 while
+  the kit's server is down); when the server answers again but this page's kernel does not (a
+  restarted server forgets its kernels), it reloads the page after ``reload_after_ms``, and the app resumes with
   the device token (:mod:`peerkit.frontend.device`), drafts included; when the kernel answers
   again, the banner goes and the buttons come back.
 
@@ -105,9 +106,11 @@ export default {
     applyLimits();
 
     const probe = () => {
-      const url = model.get("probe_url") || (window.location.origin + "/peerkit-connection-probe");
+      // a tiny request next to the page (under the same base URL, so behind a hub or a proxy it
+      // reaches this kit's server): any answer but a gateway error means the server is up
+      const url = model.get("probe_url") || new URL("peerkit-connection-probe", window.location.href).href;
       return fetch(url + "?t=" + Date.now(), { cache: "no-store", credentials: "same-origin" })
-        .then(() => true, () => false);
+        .then((r) => ![502, 503, 504].includes(r.status), () => false);
     };
 
     const tick = () => {

@@ -45,6 +45,7 @@ class Block:
     formatters: Mapping[str, Any] = field(default_factory=dict)
     row_classes: Any = None
     notes: list[tuple[str, str]] = field(default_factory=list)  # (question/label, answer) for reports
+    groups: tuple = ()  # column groups of the table (e.g. one per role), see plots.html_table
 
     def html(self, dpi: int = 100, heading_level: int = 4, fmt: str = "png") -> str:
         h = f"h{heading_level}"
@@ -56,7 +57,8 @@ class Block:
             out.append(f'<p class="peerkit-summary">{html.escape(self.summary)}</p>')
         if self.table is not None:
             out.append(plots.html_table(self.table, self.caption or self.title, self.columns,
-                                        formatters=self.formatters, row_classes=self.row_classes))
+                                        formatters=self.formatters, row_classes=self.row_classes,
+                                        groups=self.groups))
         if self.notes:
             out.append('<dl class="peerkit-notes">')
             for label, text in self.notes:
@@ -158,11 +160,10 @@ def group_blocks(frame: pd.DataFrame | None, instrument: Instrument, occasion: s
         nums = [float(v) for v in (o.value for o in scale.options) if isinstance(v, int)] if scale.kind == "frequency" else []
         lo, hi = (min(nums), max(nums)) if nums else (1, len(scale.values))
         fig, summary = plots.area_means_chart(areas, "", lo, hi)
-        blocks.append(Block("areas", f"Area means by role{suffix}", summary, fig, areas,
-                            {"section": "Area", "role": "Role", "n": "People", "mean": "Mean", "std": "SD",
-                             "min": "Lowest", "max": "Highest"},
-                            f"{ins.title}: area means by role with spread (SD, lowest and highest person)",
-                            {"role": _role_text, "mean": _num, "std": _num, "min": _num, "max": _num}))
+        wide, cols, groups = _areas_per_role(ins, areas)
+        blocks.append(Block("areas", f"Area means by role{suffix}", summary, fig, wide, cols,
+                            f"{ins.title}: area means by role with spread (lowest to highest person)",
+                            groups=groups))
     # answers per item (not for frequency ratings: the area means and spread say it better)
     if kinds & {"sia", "true_false", "choice", "checklist"}:
         counts = prep.suppress_small_groups(prep.option_counts(frame, ins, occ), min_group)
@@ -173,10 +174,9 @@ def group_blocks(frame: pd.DataFrame | None, instrument: Instrument, occasion: s
         keys = [c for c in counts.columns if c not in ("item_id", "number", "text", "section_id", "role", "n")]
         labels = _key_labels(ins, keys)
         fig, summary = plots.option_counts_chart(counts, ins, "", by_role=by_role, labels=labels)
-        cols = {"text": "Item", "role": "Role", "n": "Answers", **{k: labels[k] for k in keys}}
+        wide, cols, groups = _per_role_columns(counts, keys, labels)
         blocks.append(Block("options", f"Answers per item{' by role' if by_role else ''}{suffix}", summary, fig,
-                            counts.assign(text=[_item(r) for r in counts.to_dict("records")]), cols,
-                            f"{ins.title}: how many gave each answer", {"role": _role_text}))
+                            wide, cols, f"{ins.title}: how many gave each answer", groups=groups))
     # disagreement
     spread = prep.widest_disagreement(frame, ins, occ, by="std" if ordinal else "modal_share", n=5)
     if not spread.empty:
@@ -252,6 +252,53 @@ def instrument_blocks(frame: pd.DataFrame | None, instrument: Instrument, *, nam
         out.extend(group_blocks(frame, instrument, occ, names=names, min_group=min_group))
     out.extend(pre_post_blocks(frame, instrument, names=names, min_group=min_group))
     return out
+
+
+def _role_heading(role: str) -> str:
+    return "Everyone" if role == "all" else prep.role_label(role) + "s"
+
+
+def _per_role_columns(counts: pd.DataFrame, keys: list[str], labels: Mapping[str, str]
+                      ) -> tuple[pd.DataFrame, dict[str, str], tuple]:
+    """``prep.option_counts`` (one row per item and role) as one row per item with a group of
+    columns per role: the count of each answer, and for everyone the number of answers."""
+    roles = list(dict.fromkeys(counts["role"]))
+    rows: dict[str, dict[str, Any]] = {}
+    for r in counts.to_dict("records"):
+        row = rows.setdefault(r["item_id"], {"item": _item(r)})
+        for k in keys:
+            row[f"{r['role']}|{k}"] = int(r[k])
+        if r["role"] == "all" or len(roles) == 1:
+            row["n"] = int(r["n"])
+    cols: dict[str, str] = {"item": "Item"}
+    groups = []
+    for role in roles:
+        members = [f"{role}|{k}" for k in keys]
+        cols.update({f"{role}|{k}": labels.get(k, k) for k in keys})
+        if role == "all" or len(roles) == 1:
+            cols["n"] = "Answers"
+            members.append("n")
+        groups.append((_role_heading(role), members))
+    return pd.DataFrame(list(rows.values())), cols, tuple(groups)
+
+
+def _areas_per_role(ins: Instrument, areas: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str], tuple]:
+    """``prep.area_means`` (one row per area and role) as one row per area with a group of columns
+    per role: mean, lowest to highest person, people."""
+    roles = list(dict.fromkeys(areas["role"]))
+    rows: dict[str, dict[str, Any]] = {}
+    for r in areas.to_dict("records"):
+        row = rows.setdefault(r["section_id"], {"section": _area_title(ins, r)})
+        n = int(r["n"]) if not pd.isna(r["n"]) else 0
+        row[f"{r['role']}|mean"] = _num(r["mean"]) if n else ""
+        row[f"{r['role']}|range"] = f"{_num(r['min'])}–{_num(r['max'])}" if n else ""
+        row[f"{r['role']}|n"] = n
+    cols: dict[str, str] = {"section": "Area"}
+    groups = []
+    for role in roles:
+        cols.update({f"{role}|mean": "Mean", f"{role}|range": "Range", f"{role}|n": "People"})
+        groups.append((_role_heading(role), [f"{role}|mean", f"{role}|range", f"{role}|n"]))
+    return pd.DataFrame(list(rows.values())), cols, tuple(groups)
 
 
 def _key_labels(ins: Instrument, keys: list[str]) -> dict[str, str]:

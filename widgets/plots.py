@@ -19,6 +19,7 @@ everything escaped); :func:`figure_html` a chart as ``<figure>`` with an embedde
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 import math
@@ -59,12 +60,20 @@ SERIES_COLOURS = [OKABE_ITO[k] for k in ("blue", "orange", "bluish_green", "verm
                                          "sky_blue", "yellow", "black")]
 HATCHES = ["", "///", "...", "xxx", "\\\\\\", "ooo", "---", "+++"]
 MARKERS = ["s", "o", "^", "D", "v", "P", "X", "*"]
+# One meaning per colour in each family of charts, the same on every screen and in the reports:
+# - roles (and the two members of a pair: a supervisor and a peer specialist) are always blue
+#   (supervisors) and orange (peer specialists), and those two colours mean nothing else;
+# - answer options, bands and occasions take their colours from OPTION_COLOURS (never blue or
+#   orange), S / I / A from SIA_STYLE; every series also has its own hatch or marker.
 ROLE_STYLE = {
     "supervisor": (OKABE_ITO["blue"], "///", "s"),
     "peer_specialist": (OKABE_ITO["orange"], "...", "o"),
-    "other": (OKABE_ITO["bluish_green"], "xxx", "^"),
+    "other": ("#555555", "xxx", "^"),
     "all": ("#777777", "", "D"),
 }
+ROLE_COLOURS = (OKABE_ITO["blue"], OKABE_ITO["orange"])
+OPTION_COLOURS = [OKABE_ITO[k] for k in ("bluish_green", "vermillion", "sky_blue", "reddish_purple", "yellow",
+                                         "black")]
 # S / I / A: strong = green (plain), incomplete = yellow (diagonal), absent = vermillion (crossed)
 SIA_STYLE = {
     "S": (OKABE_ITO["bluish_green"], ""),
@@ -80,14 +89,35 @@ def _figure(width: float, height: float):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+
     fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 
 
+EMOJI_FONTS = ("Noto Color Emoji", "Noto Emoji", "Symbola", "Twemoji", "OpenMoji", "Segoe UI Emoji",
+               "Apple Color Emoji")
+
+
+@functools.lru_cache(maxsize=1)
+def emoji_font() -> str | None:
+    """The name of an emoji-capable font matplotlib can use on this machine, else None."""
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return next((n for n in EMOJI_FONTS if n in names), None)
+
+
 def _m(text: Any) -> str:
-    """Text drawn literally by matplotlib (no mathtext)."""
-    return str(text).replace("$", r"\$")
+    """Text drawn literally by matplotlib (no mathtext). Emoji are kept when an emoji-capable
+    font is installed and dropped otherwise (they would be drawn as empty boxes); the tables and
+    sentences beside the chart keep them either way."""
+    s = str(text)
+    if emoji_font() is None and not s.isascii():
+        import emoji
+
+        s = " ".join(emoji.replace_emoji(s, "").split()) if emoji.emoji_count(s) else s
+    return s.replace("$", r"\$")
 
 
 def _wrap(text: Any, width: int = 38, lines: int = 2) -> str:
@@ -156,8 +186,23 @@ def _legend(fig, ax, ncol: int = 4) -> None:
                    frameon=False)
 
 
+def _emoji_fallback(fig) -> None:
+    """With an emoji-capable font installed, every text of the figure falls back to it for the
+    glyphs its own font lacks (matplotlib >= 3.6 takes a list of families)."""
+    font = emoji_font()
+    if font is None:
+        return
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        family = text.get_fontfamily()
+        if font not in family:
+            text.set_fontfamily([*family, font])
+
+
 def figure_png(fig, dpi: int = 100) -> bytes:
     """The figure as PNG bytes."""
+    _emoji_fallback(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
     return buf.getvalue()
@@ -178,6 +223,7 @@ def figure_svg(fig) -> tuple[str, float]:
     import matplotlib
 
     salt = uuid.uuid4().hex[:10]
+    _emoji_fallback(fig)
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt}):
         fig.savefig(buf, format="svg", facecolor="white")
@@ -242,7 +288,7 @@ def band_chart(bands: pd.DataFrame, title: str = "", by_role: bool = True):
         _legend(fig, ax)
     else:
         for k, (yy, n) in enumerate(zip(y, bands["n"])):
-            ax.barh([yy], [float(n)], color=SERIES_COLOURS[k % len(SERIES_COLOURS)],
+            ax.barh([yy], [float(n)], color=OPTION_COLOURS[k % len(OPTION_COLOURS)],
                     hatch=HATCHES[k % len(HATCHES)], edgecolor="white")
     for yy, n, share in zip(y, bands["n"], bands["share"]):
         _bar_label(ax, float(n) + total * 0.01, yy, f"{int(n)} ({share:.0%})" if total else str(int(n)), False)
@@ -306,7 +352,7 @@ def option_counts_chart(counts: pd.DataFrame, instrument=None, title: str = "", 
     ys, ylabels = [], []
     styles = {}
     for k, key in enumerate(keys):
-        colour, hatch = SIA_STYLE.get(key, (SERIES_COLOURS[k % len(SERIES_COLOURS)], HATCHES[k % len(HATCHES)]))
+        colour, hatch = SIA_STYLE.get(key, (OPTION_COLOURS[k % len(OPTION_COLOURS)], HATCHES[k % len(HATCHES)]))
         styles[key] = (colour, hatch)
     segments: dict[str, tuple[list[float], list[float], list[float]]] = {k: ([], [], []) for k in keys}
     for idx, (kind, payload) in enumerate(rows):
@@ -372,7 +418,7 @@ def area_means_chart(areas: pd.DataFrame, title: str = "", scale_min: float = 1,
     ax = fig.add_subplot()
     h = 0.8 / len(roles)
     for k, role in enumerate(roles):
-        colour, hatch, marker = ROLE_STYLE.get(role, (SERIES_COLOURS[k], HATCHES[k], MARKERS[k]))
+        colour, hatch, marker = ROLE_STYLE.get(role, ROLE_STYLE["other"])
         part = data[data["role"] == role].set_index("section_id")
         for s_idx, sid in enumerate(sections):
             if sid not in part.index:
@@ -483,8 +529,8 @@ def submission_chart(counts: pd.DataFrame, title: str = ""):
     y = list(range(len(counts)))[::-1]
     sub = [float(v) for v in counts["submitted"]]
     nots = [float(v) for v in counts["not_submitted"]]
-    ax.barh(y, sub, color=OKABE_ITO["blue"], edgecolor="white", label="submitted")
-    ax.barh(y, nots, left=sub, color="white", hatch="///", edgecolor=OKABE_ITO["orange"],
+    ax.barh(y, sub, color=OKABE_ITO["bluish_green"], edgecolor="white", label="submitted")
+    ax.barh(y, nots, left=sub, color="white", hatch="///", edgecolor=OKABE_ITO["vermillion"],
             label="expected, not yet submitted")
     for yy, s, e in zip(y, counts["submitted"], counts["expected"]):
         _bar_label(ax, float(s) + float(max(e - s, 0)) + 0.1, yy, f"{int(s)} of {int(e)}", False)
@@ -633,7 +679,7 @@ def pre_post_chart(summary_table: pd.DataFrame, title: str = "", before: str = "
     ax = fig.add_subplot()
     h = 0.38
     for k, (col, lab, colour, hatch) in enumerate((("pre_count", before, OKABE_ITO["sky_blue"], "..."),
-                                                   ("post_count", after, OKABE_ITO["blue"], "///"))):
+                                                   ("post_count", after, OKABE_ITO["reddish_purple"], "///"))):
         ys = [n - 1 - i + (h / 2 if k == 0 else -h / 2) for i in range(n)]
         vals = [float(v) for v in summary_table[col]]
         ax.barh(ys, vals, height=h * 0.95, color=colour, hatch=hatch, edgecolor="white", label=_m(lab))
@@ -702,6 +748,7 @@ def html_table(
     row_classes: Callable[[Mapping[str, Any]], str] | None = None,
     layout: str = "auto",
     nowrap: Sequence[str] = (),
+    groups: Sequence[tuple[str, Sequence[str]]] = (),
 ) -> str:
     """An accessible HTML table: ``<caption>``, ``<th scope="col">``, row headers ``<th scope="row">``.
 
@@ -715,6 +762,9 @@ def html_table(
     ``layout`` "auto" sizes columns by their content; "fixed" shares the width evenly after the
     first column (for tables of short values). ``nowrap`` names columns whose cells keep
     their text on one line (short labels such as "✓ submitted 14:02").
+    ``groups`` puts a second heading row above the columns: (heading, columns) per group, e.g.
+    one group per role over that role's answer counts (``scope="colgroup"``); columns outside
+    every group span both heading rows.
     """
     if columns is None:
         cols = {c: str(c) for c in df.columns}
@@ -737,8 +787,22 @@ def html_table(
         rest = 60.0 / (len(cols) - 1)
         out.append('<colgroup><col style="width:40%">' + f'<col style="width:{rest:.2f}%">' * (len(cols) - 1)
                    + "</colgroup>")
-    out.append("<thead><tr>")
-    out += [f'<th scope="col"{_nowrap(c, nowrap)}>{html.escape(h)}</th>' for c, h in cols.items()]
+    grouped = {c: g for g, (_, members) in enumerate(groups) for c in members if c in cols}
+    if grouped:
+        top, seen = ["<thead><tr>"], set()
+        for c, h in cols.items():
+            if c not in grouped:
+                top.append(f'<th scope="col" rowspan="2"{_nowrap(c, nowrap)}>{html.escape(h)}</th>')
+            elif grouped[c] not in seen:
+                seen.add(grouped[c])
+                span = sum(1 for x in cols if grouped.get(x) == grouped[c])
+                top.append(f'<th scope="colgroup" colspan="{span}" class="peerkit-colgroup">'
+                           f"{html.escape(groups[grouped[c]][0])}</th>")
+        out += top + ["</tr><tr>"]
+        out += [f'<th scope="col"{_nowrap(c, nowrap)}>{html.escape(h)}</th>' for c, h in cols.items() if c in grouped]
+    else:
+        out.append("<thead><tr>")
+        out += [f'<th scope="col"{_nowrap(c, nowrap)}>{html.escape(h)}</th>' for c, h in cols.items()]
     out.append("</tr></thead><tbody>")
     for record in df.to_dict("records"):
         cls = row_classes(record) if row_classes else ""

@@ -181,3 +181,40 @@ def test_pair_differences_are_marked_in_words_and_symbols(demo_charts):
         marks = set(bl.table["match"]) - {""}
         assert marks <= {"= same", "≠ differs", "… one answer so far"}, marks
         assert marks, "the pair table has no match column text"
+
+
+def legend_colours(fig) -> dict[str, set[str]]:
+    """legend label -> the colours its key shows (face colour, or the marker's face colour)."""
+    out: dict[str, set[str]] = {}
+    for legend in fig.legends + [ax.get_legend() for ax in fig.axes if ax.get_legend()]:
+        for handle, text in zip(legend.legend_handles, legend.get_texts()):
+            colours = set()
+            if hasattr(handle, "get_facecolor") and not hasattr(handle, "get_markerfacecolor"):
+                face = handle.get_facecolor()
+                colours.add(hex_of(face) if face[3] else hex_of(handle.get_edgecolor()))
+            if hasattr(handle, "get_markerfacecolor"):
+                colours.add(hex_of(handle.get_markerfacecolor()))
+            out.setdefault(text.get_text(), set()).update(colours)
+    return out
+
+
+def test_one_colour_meaning_per_chart_family(demo_charts):
+    """Blue is always supervisors and orange always peer specialists (in a pair: the supervisor and
+    the peer specialist); answer options, bands and occasions never use those two colours."""
+    blue, orange = (hex_of(c) for c in plots.ROLE_COLOURS)
+    bad = []
+    for name, bl in demo_charts:
+        for label, colours in legend_colours(bl.figure).items():
+            if name.startswith("group "):
+                if blue in colours and label != "Supervisor":
+                    bad.append(f"{name}: blue means {label!r}")
+                if orange in colours and label != "Peer specialist":
+                    bad.append(f"{name}: orange means {label!r}")
+        if bl.key in ("options", "bands", "pre-post", "spread"):
+            roles_drawn = {"Supervisor", "Peer specialist"} & set(legend_colours(bl.figure))
+            for patch in (p for ax in bl.figure.axes for p in ax.patches):
+                face = hex_of(patch.get_facecolor())
+                if face in (blue, orange) and not roles_drawn:
+                    bad.append(f"{name}: an answer drawn in a role's colour {face}")
+    assert not bad, "\n".join(sorted(set(bad)))
+    assert all(hex_of(c) not in (blue, orange) for c in plots.OPTION_COLOURS)

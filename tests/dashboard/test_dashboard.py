@@ -93,7 +93,8 @@ def test_unlock_shows_the_group_pairs_submissions_and_export(store, demo):
     assert "12</strong> participants" in app.header.value
     assert re.search(r"Last updated \d\d:\d\d:\d\d", app.updated.value)
     group = app.group_panel.content.value
-    assert "<img" in group and 'alt="' in group and "<table" in group
+    # charts as SVG with real text, named by their summary sentence, each with its table
+    assert '<svg role="img" aria-label="' in group and "<figcaption>" in group and "<table" in group
     # the facilitator sees names (who has submitted, pairs)
     assert set(names_in(app.submitted_panel.content.value)) == set(DEMO_NAMES)
     assert [label for label, _ in app.pairs_panel.picker.options][0] == "Maria & Sam"
@@ -280,7 +281,7 @@ def test_group_display_names_nobody(store, demo, curriculum):
         assert names_in(text) == [], value
         assert "alert" not in text
     assert demo.join_code in g.header.value
-    assert "<img" in g.panel.content.value
+    assert '<figure class="peerkit-chart"' in g.panel.content.value
     g.close()
 
 
@@ -292,12 +293,12 @@ def test_group_display_hides_small_groups(store, curriculum):
         store.submit(p.id, ins, {i.id: True for i in ins.items})
     g = group_display(store, s.id)
     assert "Results appear once at least 3 people have submitted" in g.panel.content.value
-    assert "<img" not in g.panel.content.value
+    assert "<figure" not in g.panel.content.value
     p = store.join(s.id, "Cat", "peer_specialist")
     store.submit(p.id, ins, {i.id: False for i in ins.items})
     g.refresh()
     content = g.panel.content.value
-    assert "<img" in content
+    assert '<figure class="peerkit-chart"' in content
     # one peer specialist: no role breakdown that would show her answers
     assert "Peer specialist" not in content
 
@@ -407,3 +408,63 @@ def test_live_updates_stopped_is_shown(store, demo):
     app._on_error(RuntimeError("the database is not reachable"))
     assert "Live updates stopped" in app.updated.value and "keeps trying" in app.updated.value
     assert "Not connected" in app.connection.message
+
+
+def test_group_tab_computes_each_exercise_once_per_change_of_its_answers(store, demo, curriculum):
+    """Switching exercise serves a view already computed; new answers to one exercise recompute
+    that exercise only (the session model is re-read once per change, not per switch)."""
+    app = facilitator_dashboard(store)
+    assert app.unlock(demo.id, "demo")
+    panel = app.group_panel
+    order = [v for _, v in panel.picker.options]
+    assert len(order) >= 3
+    for iid in order + order:  # every exercise, then all of them again
+        panel.picker.value = iid
+    assert panel.computed == len(order)
+    shown = {iid: None for iid in order}
+    for iid in order:
+        panel.picker.value = iid
+        shown[iid] = panel.content.value
+    quiz = curriculum["readiness-timeline"]
+    newcomer = store.join(demo.id, "Nia", "peer_specialist")
+    store.submit(newcomer.id, quiz, {i.id: True for i in quiz.items})
+    before = panel.computed
+    assert app.refresh()
+    for iid in order:
+        panel.picker.value = iid
+    assert panel.computed == before + 1  # the quiz only
+    panel.picker.value = quiz.id
+    assert panel.content.value != shown[quiz.id]
+    # what the dashboard runs in a worker thread after a change: only what changed is computed
+    panel.picker.value = order[0] if order[0] != quiz.id else order[1]
+    another = store.join(demo.id, "Oli", "supervisor")
+    store.submit(another.id, quiz, {i.id: False for i in quiz.items})
+    computed = panel.computed
+    assert app.refresh()
+    assert [ins.id for ins, _, _ in panel.warm_jobs()] == [quiz.id]
+    assert panel.warm() == 1 and panel.warm_jobs() == []
+    for iid in order:
+        panel.picker.value = iid
+    assert panel.computed == computed + 1
+
+
+def test_group_tables_have_one_row_per_item_and_columns_per_role(store, demo, curriculum):
+    app = facilitator_dashboard(store)
+    assert app.unlock(demo.id, "demo")
+    sia = curriculum["sia-recovery-principles"]
+    app.group_panel.picker.value = sia.id
+    page = app.group_panel.content.value
+    table = page[page.index("how many gave each answer"):]
+    table = table[:table.index("</table>")]
+    body = table[table.index("<tbody>"):]
+    assert body.count("<tr") == len(sia.items)  # each item once, not once per role
+    for role in ("Supervisors", "Peer specialists", "Everyone"):
+        assert f'scope="colgroup" colspan=' in table and f">{role}</th>" in table
+    # the area table of the self-evaluation: one row per area, titles never ids
+    pse = curriculum["program-self-evaluation"]
+    app.group_panel.picker.value = pse.id
+    page = app.group_panel.content.value
+    areas = page[page.index("area means by role"):]
+    areas = areas[:areas.index("</table>")]
+    assert areas[areas.index("<tbody>"):].count("<tr") == len(pse.sections)
+    assert "Strength-Based Recovery Planning" in areas and "recovery-planning" not in areas

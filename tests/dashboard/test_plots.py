@@ -11,7 +11,7 @@ from peerkit import plots, prep
 
 from .conftest import people_frame, status_frame
 
-ALLOWED = {mcolors.to_hex(c).lower() for c in plots.OKABE_ITO.values()} | {"#777777", "#ffffff", "#888888",
+ALLOWED = {mcolors.to_hex(c).lower() for c in plots.OKABE_ITO.values()} | {"#555555", "#777777", "#ffffff", "#888888",
                                                                            "#999999", "#333333", "#1a1a1a"}
 
 
@@ -147,3 +147,38 @@ def test_figure_html_has_alt_text():
     assert re.search(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]+" alt="A &quot;quoted&quot; &lt;summary&gt;"',
                      html)
     assert "<figcaption>A &quot;quoted&quot; &lt;summary&gt;</figcaption>" in html
+
+
+def test_emoji_in_names_never_become_empty_boxes_in_charts(frame, sia):
+    """Without an emoji-capable font the emoji are left out of the chart (its table and sentence
+    keep them); with one, matplotlib falls back to it. Either way no glyph is missing."""
+    import warnings
+
+    fig, summary = plots.pair_chart(prep.pair_table(frame, sia, 1, 2), sia, "Carmen 🌻", "Bob 👍🏽")
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plots.figure_png(fig)
+        plots.figure_svg(fig)
+    assert not [w for w in caught if "missing from" in str(w.message)], [str(w.message) for w in caught]
+    if plots.emoji_font() is None:
+        assert labels == ["Carmen", "Bob"]
+    else:
+        assert labels == ["Carmen 🌻", "Bob 👍🏽"]
+    assert "Carmen 🌻" in summary  # the sentence beside the chart keeps the name as typed
+
+
+def test_svg_chart_keeps_its_text_readable_on_a_phone(frame, sia):
+    fig, summary = plots.pair_chart(prep.pair_table(frame, sia, 1, 2), sia, "Ann", "Ben")
+    html = plots.figure_html(fig, summary, fmt="svg")
+    svg, smallest = plots.figure_svg(fig)
+    assert "<text" in svg  # text stays text: the browser draws it
+    width = float(re.search(r'viewBox="0 0 ([0-9.]+) ', svg).group(1))
+    min_px = int(re.search(r"min-width:(\d+)px", html).group(1))
+    # the chart never shrinks below the width at which its smallest text is 12 CSS px
+    assert min_px * smallest / width >= 12 - 0.01
+    assert 'role="img" aria-label="' in html and "<figcaption>" in html
+    # ids are unique to each chart (several share a page)
+    ids = re.findall(r'id="([^"]+)"', html)
+    other = re.findall(r'id="([^"]+)"', plots.figure_html(fig, summary, fmt="svg"))
+    assert ids and not set(ids) & set(other)

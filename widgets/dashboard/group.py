@@ -37,6 +37,10 @@ class GroupPanel(widgets.VBox):
         self.dpi = dpi
         self.model: SessionModel | None = None
         self._rendered: tuple[Any, ...] | None = None
+        self._cache: dict[tuple[Any, ...], str] = {}  # per exercise and state of its answers: HTML
+        self._warming: Any = None  # the worker computing the other exercises' views
+        self._warm_again = False
+        self.computed = 0  # how many exercise views were computed (tests and the benchmark read it)
         self.overview = widgets.HTML()
         self.picker = widgets.Dropdown(description="Exercise", options=[], style={"description_width": "initial"},
                                        layout=widgets.Layout(width="100%", max_width="720px"))
@@ -62,24 +66,102 @@ class GroupPanel(widgets.VBox):
         options = [(i.title, i.id) for i in used]
         set_options(self.picker, options)
         self.render()
+        self._warm_later()
+
+    def _data_key(self, ins: Instrument) -> Any:
+        """What one exercise's view depends on: who submitted it (with each revision) and those
+        people's roles (and names, when shown). Answers to other exercises do not change it."""
+        model = self.model
+        status = model.status
+        subs: tuple = ()
+        if status is not None and len(status):
+            mine = status[status["instrument_id"] == ins.id]
+            subs = tuple(sorted(zip(mine["participant_id"].astype(int), mine["occasion"].astype(str),
+                                    mine["revision"].astype(int))))
+        ids = {p for p, _, _ in subs}
+        people = tuple(sorted((p.id, p.role, p.display_name if self.names else "")
+                              for p in model.participants if p.id in ids))
+        return (ins.id, subs, people)
+
+    def exercise_html(self, ins: Instrument) -> str:
+        """The view of one exercise, computed once per change of its own answers (kept for the
+        session: switching back to an exercise whose answers did not change costs nothing)."""
+        key = self._data_key(ins)
+        html = self._cache.get(key)
+        if html is None:
+            html = self._compute(ins, key, self.model.frame)
+        return html
+
+    def _compute(self, ins: Instrument, key: tuple, frame: Any) -> str:
+        bl = _blocks.instrument_blocks(frame, ins, names=self.names, min_group=self.min_group)
+        src = ins.source.title + (f" — {ins.source.exercise}" if ins.source.exercise else "")
+        html = (f"<h3>{esc(ins.title)}</h3><p class=\"peerkit-source\">{esc(src)}</p>"
+                + "".join(b.html(fmt="svg") for b in bl))
+        for k in [k for k in list(self._cache) if k[0] == ins.id and k != key]:
+            self._cache.pop(k, None)  # an older state of this exercise
+        self._cache[key] = html
+        self.computed += 1
+        return html
+
+    def warm_jobs(self) -> list[tuple[Instrument, tuple, Any]]:
+        """The exercises of the session whose current view is not computed yet, with the data
+        to compute it from (read now, on the kernel's thread)."""
+        if self.model is None:
+            return []
+        jobs = []
+        for ins in used_instruments(self.model, self.instruments):
+            key = self._data_key(ins)
+            if key not in self._cache:
+                jobs.append((ins, key, self.model.frame))
+        return jobs
+
+    def warm(self, jobs: list[tuple[Instrument, tuple, Any]] | None = None) -> int:
+        """Compute the views of ``jobs`` (default :meth:`warm_jobs`), so that switching to them
+        is immediate; returns how many were computed. :meth:`update` runs this in a worker
+        thread after each change of the data (only the exercises whose answers changed)."""
+        done = 0
+        for ins, key, frame in (self.warm_jobs() if jobs is None else jobs):
+            if key not in self._cache:
+                self._compute(ins, key, frame)
+                done += 1
+        return done
+
+    def _warm_later(self) -> None:
+        """Start :meth:`warm` in a worker thread of the kernel's event loop (Voila); no loop
+        (plain Python, tests): nothing happens and views are computed when first shown."""
+        import asyncio
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if self._warming is not None and not self._warming.done():
+            self._warm_again = True
+            return
+        jobs = self.warm_jobs()
+        if not jobs:
+            return
+        self._warm_again = False
+        self._warming = loop.run_in_executor(None, self.warm, jobs)
+        self._warming.add_done_callback(lambda _f: self._warm_again and loop.call_soon(self._warm_later))
 
     def render(self, force: bool = False) -> None:
         model = self.model
         if model is None:
             return
-        key = (model.version, self.picker.value)
-        if not force and key == self._rendered:
-            return
-        self._rendered = key
         if not self.picker.value:
+            self._rendered = None
             self.content.value = message("warn", "No answers have been submitted in this session yet. "
                                                  "This view fills in as they arrive.")
             return
         ins = self.instruments[self.picker.value]
-        bl = _blocks.instrument_blocks(model.frame, ins, names=self.names, min_group=self.min_group)
-        src = ins.source.title + (f" — {ins.source.exercise}" if ins.source.exercise else "")
-        self.content.value = (f"<h3>{esc(ins.title)}</h3><p class=\"peerkit-source\">{esc(src)}</p>"
-                              + "".join(b.html(dpi=self.dpi) for b in bl))
+        if force:
+            self._cache.clear()
+        key = self._data_key(ins)
+        if key == self._rendered:
+            return
+        self.content.value = self.exercise_html(ins)
+        self._rendered = key
 
 
 class GroupDisplay(widgets.VBox):
@@ -107,9 +189,7 @@ class GroupDisplay(widgets.VBox):
         self.refresh_button.on_click(lambda _b: self.refresh(force=True))
         controls = widgets.HBox([self.updated, self.pause, self.refresh_button],
                                 layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
-        big = widgets.HTML("<style>.peerkit-group-display .peerkit-chart img { width: 100%; max-width: 1100px; }"
-                           "</style>", layout=widgets.Layout(height="0px", margin="0"))
-        super().__init__([style_widget(), big, self.header, controls, self.panel],
+        super().__init__([style_widget(), self.header, controls, self.panel],
                          layout=widgets.Layout(width="100%"))
         self.add_class(CSS_CLASSES["group_display"])
         self.refresh(force=True)

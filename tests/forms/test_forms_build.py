@@ -213,3 +213,40 @@ def test_multi_select_control_ticks_and_reports_the_joined_answer():
     n = len(seen)
     ctl.disabled = True
     assert all(b.disabled for b in boxes) and len(seen) == n
+
+
+def test_a_long_form_pages_its_sections_for_phones():
+    """The program self-evaluation (39 items, 3 areas): one section at a time on a phone (the others
+    carry peerkit-section-hidden, which kit.css hides below 721 px), a progress line, "Next section";
+    a short form is not paged; every 1-5 rating is a compact row on wide screens."""
+    from peerkit.forms import InstrumentForm, MemoryBackend
+    from peerkit.forms.paging import paged
+    from peerkit.instruments import get_instrument
+
+    pse = get_instrument("program-self-evaluation")
+    form = InstrumentForm(pse, MemoryBackend(pse))
+    pager = form.pager
+    assert paged(pse) and pager is not None and "peerkit-paged" in form._dom_classes
+    boxes = [w for w in form.children if "peerkit-section" in w._dom_classes]
+    assert len(boxes) == 3
+
+    def hidden():
+        return ["peerkit-section-hidden" in b._dom_classes for b in boxes]
+
+    assert hidden() == [False, True, True]
+    assert "Section 1 of 3" in pager.top.value and "0 of 15 answered here · 0 of 39 in all" in pager.top.value
+    first = pse.sections[0].items[0].id
+    form.answer(first, 4)
+    assert "1 of 15 answered here · 1 of 39 in all" in pager.top.value
+    pager.next_button.click()
+    assert hidden() == [True, False, True]
+    assert "Section 2 of 3</strong>: Strength-Based Recovery Planning" in pager.top.value
+    pager.next_button.click()
+    assert hidden() == [True, True, False] and pager.next_button.layout.display == "none"
+    assert "The last section" in pager.line.value
+    pager.prev_button.click()
+    assert hidden() == [True, False, True]
+    assert form.state.get(first) == 4  # answers stay whichever section shows
+    assert all("peerkit-compact" in form.controls[i.id]._dom_classes for i in pse.items)
+    quiz = get_instrument("readiness-timeline")
+    assert InstrumentForm(quiz, MemoryBackend(quiz)).pager is None

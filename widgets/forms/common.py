@@ -127,8 +127,27 @@ A11Y_JS = r"""
       el.focus();
     }
   };
+  // "Next section" / "Previous section" of a long form on a phone: once the kernel has switched
+  // the section, bring its start into view and give its heading the focus (the button moved away).
+  let turn = null;
+  document.addEventListener('click', (e) => {
+    const b = e.target.closest && e.target.closest('.peerkit-section-next, .peerkit-section-prev');
+    const form = b && b.closest('.peerkit-form');
+    if (form) turn = {form, from: form.querySelector('.peerkit-section-current')};
+  }, true);
+  const turnPage = () => {
+    if (!turn) return;
+    const current = turn.form.querySelector('.peerkit-section-current');
+    if (!current || current === turn.from) return;
+    turn = null;
+    const nav = current.parentElement && current.parentElement.querySelector(':scope > .peerkit-section-nav');
+    (nav && nav.offsetParent !== null ? nav : current).scrollIntoView({block: 'start'});
+    const heading = current.querySelector('h3, h4');
+    if (heading) { heading.setAttribute('tabindex', '-1'); heading.focus({preventScroll: true}); }
+  };
   const scan = () => {
     keepFocus();
+    turnPage();
     const apps = document.querySelectorAll('.peerkit-app, .peerkit-form');
     for (const app of apps) {
       app.querySelectorAll('.widget-radio, .jupyter-widget-radio').forEach(radios);

@@ -207,9 +207,15 @@ class _RadioControl(ItemControl):
 
 
 class FrequencyControl(_RadioControl):
-    """Radio buttons labelled with the scale ("5 = Always", ...)."""
+    """Radio buttons labelled with the scale ("5 = Always", ...): on a wide screen one compact row
+    of choices beside the item, each label under its button (kit.css, ``peerkit-compact``); the
+    arrow keys move along the row as in any radio group."""
 
     kind = "frequency"
+
+    def __init__(self, *args: Any, **kw: Any):
+        super().__init__(*args, **kw)
+        self.add_class("peerkit-compact")
 
 
 class ChoiceControl(_RadioControl):

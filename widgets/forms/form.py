@@ -21,6 +21,7 @@ from .common import (esc, format_time, item_numbers, list_numbers, message_html,
                      save_errors, style_widgets)
 from .backend import SubmitConflict
 from .controls import ItemControl, Shared, make_control
+from .paging import SectionPager, paged
 from .results import ResultsPanel
 from .state import FormState
 
@@ -113,6 +114,11 @@ class InstrumentForm(widgets.VBox):
         top.append(self.progress)
 
         sections = [self._section_box(k, s) for k, s in enumerate(instrument.sections)]
+        # a long form shows one section at a time on a phone (kit.css decides by the screen width)
+        self.pager = SectionPager(instrument, sections, lambda i: self.state.get(i) is not None) \
+            if paged(instrument) else None
+        if self.pager is not None:
+            sections = [self.pager.top, *sections, self.pager.bottom]
 
         self.submit_button = widgets.Button(
             description=SUBMIT_LABEL, button_style="primary", icon="check",
@@ -152,6 +158,8 @@ class InstrumentForm(widgets.VBox):
                          layout=widgets.Layout(width="100%", max_width="100%"))
         self.add_class("peerkit-form")
         self.add_class(f"peerkit-form-{instrument.id}")
+        if self.pager is not None:
+            self.add_class("peerkit-paged")
         self.state.observe(self._state_changed)
         self._load()
 
@@ -305,6 +313,8 @@ class InstrumentForm(widgets.VBox):
         html = f'<div class="peerkit-progress-text"><strong>Progress:</strong> {text}</div>'
         self.progress.value = html
         self.progress_bottom.value = html
+        if getattr(self, "pager", None) is not None:
+            self.pager.refresh()
 
     def _message(self, kind: str, text: str) -> None:
         self.status.value = message_html(kind, text)

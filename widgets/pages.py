@@ -24,6 +24,7 @@ from urllib.parse import parse_qs
 
 from .instruments import Instrument, get_instrument, load_all, sorted_by_source
 from .style import KIT_CSS, style_tag
+from .samples import join_code_placeholder
 
 __all__ = [
     "EXERCISE_SETS",
@@ -476,7 +477,7 @@ def join_card_page(code: str | None = None) -> Any:
     from .joining import JoinCard
 
     given = code if code is not None else query_params().get("code", "").strip()[:32]
-    field = widgets.Text(description="Join code", value=given, placeholder="e.g. K7P-X3M",
+    field = widgets.Text(description="Join code", value=given, placeholder=join_code_placeholder(),
                          style={"description_width": "initial"},
                          layout=widgets.Layout(width="100%", max_width="340px"))
     card = JoinCard(_shown_code(given), large=False)
@@ -521,7 +522,7 @@ def group_display_page(store: Any = None, min_group: int | None = None) -> Any:
     title = widgets.HTML("<h2>Group display</h2><p>Enter the session's join code and the facilitator "
                          "passcode to show the group's results.</p>")
     code = widgets.Text(description="Join code", value=query_params().get("code", "").strip()[:32],
-                        placeholder="e.g. K7P-X3M", style=init, layout=wide)
+                        placeholder=join_code_placeholder(), style=init, layout=wide)
     passcode = widgets.Password(description="Passcode", style=init, layout=wide)
     show = widgets.Button(description="Show the group's results", button_style="primary", icon="eye")
     status = widgets.HTML()

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from .instruments import MULTI_SEP, ROLES, Instrument, Scale, load_all
+from .samples import SAMPLE_JOIN_CODE
 from .store import (
     MAX_KEY_LENGTH,
     MAX_NAME_LENGTH,
@@ -101,7 +102,7 @@ COLUMN_HELP: dict[str, str] = {
     "session_id": "the session's id in the exporting database (informational; a new id is assigned on import)",
     "session_title": "the session's title",
     "session_date": "the workshop date, YYYY-MM-DD (may be empty)",
-    "join_code": "the code participants type to join, e.g. ABC-DEF",
+    "join_code": f"the code participants type to join, e.g. {SAMPLE_JOIN_CODE}",
     "participant_id": "the participant's id in the exporting database (identifies the person within the file)",
     "display_name": "the name the participant joined with",
     "role": "supervisor, peer_specialist or other",
@@ -643,7 +644,7 @@ class _Reader:
             self.bad(f"the session title is longer than {MAX_TITLE_LENGTH} characters", column="session_title", **loc)
             ok = False
         if code is None:
-            self.bad(f"{raw_code!r} is not a join code (6 letters and digits, e.g. ABC-DEF)", column="join_code", **loc)
+            self.bad(f"{raw_code!r} is not a join code (6 letters and digits, e.g. {SAMPLE_JOIN_CODE})", column="join_code", **loc)
             ok = False
         if not ok:
             return

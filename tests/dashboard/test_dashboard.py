@@ -468,3 +468,40 @@ def test_group_tables_have_one_row_per_item_and_columns_per_role(store, demo, cu
     areas = areas[:areas.index("</table>")]
     assert areas[areas.index("<tbody>"):].count("<tr") == len(pse.sections)
     assert "Strength-Based Recovery Planning" in areas and "recovery-planning" not in areas
+
+
+def test_pair_lists_offer_supervisors_and_peer_specialists_and_other_pairing_on_request(store, demo):
+    app = facilitator_dashboard(store)
+    assert app.unlock(demo.id, "demo")
+    panel = app.pairs_panel
+    roles = {p.id: p.role for p in store.participants(demo.id)}
+    assert {roles[v] for _, v in panel.sup.options} == {"supervisor"}
+    assert {roles[v] for _, v in panel.sub.options} == {"peer_specialist"}
+    assert panel.sub.description == "Peer specialist"
+    panel.other.value = True  # an explicit choice: anyone with anyone
+    assert len(panel.sup.options) == len(panel.sub.options) == len(roles)
+    sups = [v for v, r in roles.items() if r == "supervisor"]
+    panel.sup.value, panel.sub.value = sups[0], sups[1]
+    panel.make_pair()
+    assert "other pairing" in panel.pair_message.value
+    assert store.partner(sups[0]).id == sups[1]
+    panel.other.value = False
+    assert {roles[v] for _, v in panel.sub.options} == {"peer_specialist"}
+
+
+def test_export_buttons_send_the_file_to_the_browser_in_one_click(store, demo, monkeypatch, tmp_path):
+    monkeypatch.setenv("PEERKIT_HOME", str(tmp_path))
+    app = facilitator_dashboard(store)
+    assert app.unlock(demo.id, "demo")
+    sent = []
+    monkeypatch.setattr(app.export_panel.downloader, "send",
+                        lambda content, buffers=None: sent.append((content, buffers)))
+    app.export_panel.csv_button.click()
+    assert len(sent) == 1
+    content, buffers = sent[0]
+    assert content["kind"] == "download" and content["name"].endswith(".csv") and content["mime"] == "text/csv"
+    assert buffers[0].startswith(b"session_id") or b"item_id" in buffers[0][:500]
+    assert "Downloaded" in app.export_panel.downloader.last and "ready" in app.export_panel.status.value
+    assert "<a download=" in app.export_panel.links.value  # the link stays as a fallback
+    app.export_panel.xlsx_button.click()
+    assert sent[-1][0]["mime"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

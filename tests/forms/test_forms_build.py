@@ -250,3 +250,24 @@ def test_a_long_form_pages_its_sections_for_phones():
     assert all("peerkit-compact" in form.controls[i.id]._dom_classes for i in pse.items)
     quiz = get_instrument("readiness-timeline")
     assert InstrumentForm(quiz, MemoryBackend(quiz)).pager is None
+
+
+def test_the_sia_key_is_shown_once():
+    """The S / I / A directions already define S, I and A: the form adds no second key."""
+    from peerkit.forms import InstrumentForm, MemoryBackend
+    from peerkit.instruments import get_instrument
+
+    def legends(ins):
+        form = InstrumentForm(ins, MemoryBackend(ins))
+        return sum(w.value.count("peerkit-legend") for w in _walk(form) if isinstance(getattr(w, "value", None), str))
+
+    sia = get_instrument("sia-recovery-principles")
+    assert all(o.description.split()[0] in sia.instructions for o in sia.scale.options)
+    assert legends(sia) == 0
+    assert legends(get_instrument("program-self-evaluation")) >= 1  # "5 = Always ..." is not in its directions
+
+
+def _walk(w):
+    yield w
+    for c in getattr(w, "children", ()) or ():
+        yield from _walk(c)

@@ -314,7 +314,13 @@ class PairsPanel(widgets.VBox):
         self.model = None
         self.view: PairView | None = None
         self.sup = widgets.Dropdown(description="Supervisor", options=[], style={"description_width": "initial"})
-        self.sub = widgets.Dropdown(description="Supervisee", options=[], style={"description_width": "initial"})
+        self.sub = widgets.Dropdown(description="Peer specialist", options=[],
+                                    style={"description_width": "initial"})
+        # supervisors on one side, peer specialists on the other; any two people only when asked
+        self.other = widgets.Checkbox(value=False, indent=False,
+                                      description="Other pairing: choose any two people (e.g. two supervisors)")
+        self.other.add_class("peerkit-dash-other-pairing")
+        self.other.observe(lambda _c: self._fill_people(), names="value")
         self.pair_button = widgets.Button(description="Pair them", icon="link",
                                           layout=widgets.Layout(width="auto"))
         self.unpair_button = widgets.Button(description="Undo the selected pair", icon="unlink",
@@ -326,7 +332,7 @@ class PairsPanel(widgets.VBox):
             widgets.HTML("<h3>Make a pair</h3>"),
             widgets.HBox([self.sup, self.sub, self.pair_button],
                           layout=widgets.Layout(flex_flow="row wrap")),
-            self.pair_message])
+            self.other, self.pair_message])
         pairing.add_class(CSS_CLASSES["pairing"])
         self.picker = widgets.Dropdown(description="Pair", options=[], style={"description_width": "initial"},
                                        layout=widgets.Layout(width="100%", max_width="520px"))
@@ -338,17 +344,28 @@ class PairsPanel(widgets.VBox):
                           self.holder], layout=widgets.Layout(width="100%"))
         self.add_class(CSS_CLASSES["pairs"])
 
+    def _fill_people(self) -> None:
+        """Supervisors in the first list, peer specialists in the second; with "Other pairing"
+        everyone in both (supervisors first in the first list, peer specialists in the second)."""
+        if self.model is None:
+            return
+        recs = prep.participants_frame(self.model.participants).to_dict("records")
+        label = lambda r: f"{r['display_name']} ({prep.role_label(r['role']).lower()})"  # noqa: E731
+        name = lambda r: r["display_name"].casefold()  # noqa: E731
+        if self.other.value:
+            sups = sorted(recs, key=lambda r: (r["role"] != "supervisor", name(r)))
+            subs = sorted(recs, key=lambda r: (r["role"] != "peer_specialist", name(r)))
+            self.sup.description, self.sub.description = "First person", "Second person"
+        else:
+            sups = sorted((r for r in recs if r["role"] == "supervisor"), key=name)
+            subs = sorted((r for r in recs if r["role"] == "peer_specialist"), key=name)
+            self.sup.description, self.sub.description = "Supervisor", "Peer specialist"
+        set_options(self.sup, [(label(r), int(r["participant_id"])) for r in sups])
+        set_options(self.sub, [(label(r), int(r["participant_id"])) for r in subs])
+
     def update(self, model: Any) -> None:
         self.model = model
-        people = prep.participants_frame(model.participants)
-        label = lambda r: f"{r['display_name']} ({prep.role_label(r['role']).lower()})"  # noqa: E731
-        recs = people.to_dict("records")
-        sups = [(label(r), int(r["participant_id"])) for r in sorted(recs, key=lambda r: (r["role"] != "supervisor",
-                                                                                           r["display_name"].casefold()))]
-        subs = [(label(r), int(r["participant_id"])) for r in sorted(recs, key=lambda r: (r["role"] == "supervisor",
-                                                                                           r["display_name"].casefold()))]
-        set_options(self.sup, sups)
-        set_options(self.sub, subs)
+        self._fill_people()
         pairs = prep.pairs_frame(model.participants, model.pairs)
         opts = [(r["label"], int(r["pair_id"])) for r in pairs.to_dict("records")]
         set_options(self.picker, opts)
@@ -360,7 +377,7 @@ class PairsPanel(widgets.VBox):
         if self.picker.value is None:
             self.view = None
             self.holder.children = (widgets.HTML(message("warn", "No pairs yet: pair a supervisor with a "
-                                                                  "supervisee above.")),)
+                                                                  "peer specialist above.")),)
             return
         pairs = prep.pairs_frame(self.model.participants, self.model.pairs).set_index("pair_id")
         row = _plain(pairs.loc[self.picker.value].to_dict())
@@ -372,7 +389,10 @@ class PairsPanel(widgets.VBox):
 
     def make_pair(self) -> None:
         if self.sup.value is None or self.sub.value is None:
-            self.pair_message.value = message("error", "Choose two people.")
+            missing = ("supervisor" if self.sup.value is None else "peer specialist") if not self.other.value else ""
+            self.pair_message.value = message(
+                "error", f"Nobody to choose as {missing} yet: pairs are a supervisor and a peer specialist. "
+                         f"For another pairing, tick “Other pairing”." if missing else "Choose two people.")
             return
         if self.sup.value == self.sub.value:
             self.pair_message.value = message("error", "Choose two different people.")
@@ -382,8 +402,11 @@ class PairsPanel(widgets.VBox):
         except Exception as exc:
             self.pair_message.value = message("error", str(exc))
             return
-        self.pair_message.value = message("ok", "Paired. Each keeps their answers; earlier pairs of either "
-                                                "person were undone.")
+        roles = {p.id: p.role for p in (self.model.participants if self.model is not None else [])}
+        unusual = (roles.get(self.sup.value), roles.get(self.sub.value)) != ("supervisor", "peer_specialist")
+        self.pair_message.value = message("ok", "Paired" + (" (an other pairing, not a supervisor with a peer "
+                                                             "specialist)" if unusual else "")
+                                          + ". Each keeps their answers; earlier pairs of either person were undone.")
         if self.on_change:
             self.on_change()
         if pair_id in [o[1] for o in self.picker.options]:

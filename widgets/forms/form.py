@@ -171,6 +171,13 @@ class InstrumentForm(widgets.VBox):
             out += f"<p><strong>{esc(occ.label)}</strong></p>{paragraphs(occ.instructions)}"
         return out + kit_note_html(self.instrument)
 
+    def _key_in_directions(self, scale: Scale) -> bool:
+        """True when the exercise's directions already give every option with its meaning."""
+        text = " ".join((self.instrument.instructions or "").split()).casefold()
+        described = [o for o in scale.options if o.description]
+        return bool(described) and len(described) == len(scale.options) and all(
+            " ".join(o.description.split()).casefold() in text for o in described)
+
     def _progress_label(self) -> widgets.HTML:
         w = widgets.HTML(value="", layout=widgets.Layout(width="100%"))
         w.add_class("peerkit-progress")
@@ -187,7 +194,10 @@ class InstrumentForm(widgets.VBox):
                      + " → ".join(f"<strong>{esc(c)}</strong>" for c in section.columns) + "</p>")
         legends: list[str] = []
         for item in section.items:
-            legend = scale_legend(self.instrument.scale_for(item))
+            scale = self.instrument.scale_for(item)
+            if self._key_in_directions(scale):
+                continue  # the directions above already define every answer: no second key
+            legend = scale_legend(scale)
             if legend and legend not in legends:
                 legends.append(legend)
         head += "".join(legends)

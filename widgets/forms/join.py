@@ -19,6 +19,7 @@ from typing import Any, Callable
 import ipywidgets as widgets
 
 from .common import esc, message_html, save_errors
+from ..samples import join_code_placeholder
 
 __all__ = ["JoinPanel", "ROLE_OPTIONS", "role_label"]
 
@@ -82,7 +83,7 @@ class JoinPanel(widgets.VBox):
             "<p>Enter the join code your facilitator gave you, your name and your role. "
             "This device remembers you, so a reload brings you back to your answers.</p>",
             layout=widgets.Layout(width="100%"))
-        self.code = widgets.Text(description="Join code", placeholder="e.g. K7PX3M",
+        self.code = widgets.Text(description="Join code", placeholder=join_code_placeholder(),
                                  tooltip="The code of your workshop session",
                                  layout=widgets.Layout(**full), style=style)
         self.code.add_class("peerkit-join-code")

@@ -259,7 +259,8 @@ def test_the_sia_key_is_shown_once():
 
     def legends(ins):
         form = InstrumentForm(ins, MemoryBackend(ins))
-        return sum(w.value.count("peerkit-legend") for w in _walk(form) if isinstance(getattr(w, "value", None), str))
+        return sum(w.value.count('class="peerkit-legend"') for w in _walk(form)
+                   if isinstance(getattr(w, "value", None), str))
 
     sia = get_instrument("sia-recovery-principles")
     assert all(o.description.split()[0] in sia.instructions for o in sia.scale.options)

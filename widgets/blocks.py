@@ -261,7 +261,9 @@ def _role_heading(role: str) -> str:
 def _per_role_columns(counts: pd.DataFrame, keys: list[str], labels: Mapping[str, str]
                       ) -> tuple[pd.DataFrame, dict[str, str], tuple]:
     """``prep.option_counts`` (one row per item and role) as one row per item with a group of
-    columns per role: the count of each answer, and for everyone the number of answers."""
+    columns per role: the count of each answer, and for everyone the number of answers. Each
+    heading names its role ("Supervisors: S"), so a table without group headings still reads;
+    with them (:func:`peerkit.plots.html_table`) the role is said once above its columns."""
     roles = list(dict.fromkeys(counts["role"]))
     rows: dict[str, dict[str, Any]] = {}
     for r in counts.to_dict("records"):
@@ -274,9 +276,10 @@ def _per_role_columns(counts: pd.DataFrame, keys: list[str], labels: Mapping[str
     groups = []
     for role in roles:
         members = [f"{role}|{k}" for k in keys]
-        cols.update({f"{role}|{k}": labels.get(k, k) for k in keys})
+        head = _role_heading(role)
+        cols.update({f"{role}|{k}": f"{head}: {labels.get(k, k)}" for k in keys})
         if role == "all" or len(roles) == 1:
-            cols["n"] = "Answers"
+            cols["n"] = f"{head}: answers"
             members.append("n")
         groups.append((_role_heading(role), members))
     return pd.DataFrame(list(rows.values())), cols, tuple(groups)
@@ -296,7 +299,9 @@ def _areas_per_role(ins: Instrument, areas: pd.DataFrame) -> tuple[pd.DataFrame,
     cols: dict[str, str] = {"section": "Area"}
     groups = []
     for role in roles:
-        cols.update({f"{role}|mean": "Mean", f"{role}|range": "Range", f"{role}|n": "People"})
+        head = _role_heading(role)
+        cols.update({f"{role}|mean": f"{head}: mean", f"{role}|range": f"{head}: range",
+                     f"{role}|n": f"{head}: people"})
         groups.append((_role_heading(role), [f"{role}|mean", f"{role}|range", f"{role}|n"]))
     return pd.DataFrame(list(rows.values())), cols, tuple(groups)
 

@@ -764,7 +764,8 @@ def html_table(
     their text on one line (short labels such as "✓ submitted 14:02").
     ``groups`` puts a second heading row above the columns: (heading, columns) per group, e.g.
     one group per role over that role's answer counts (``scope="colgroup"``); columns outside
-    every group span both heading rows.
+    every group span both heading rows. A column heading that starts with its group's heading
+    and ": " ("Supervisors: S") is shown without it under the group ("S").
     """
     if columns is None:
         cols = {c: str(c) for c in df.columns}
@@ -799,7 +800,11 @@ def html_table(
                 top.append(f'<th scope="colgroup" colspan="{span}" class="peerkit-colgroup">'
                            f"{html.escape(groups[grouped[c]][0])}</th>")
         out += top + ["</tr><tr>"]
-        out += [f'<th scope="col"{_nowrap(c, nowrap)}>{html.escape(h)}</th>' for c, h in cols.items() if c in grouped]
+        for c, h in cols.items():
+            if c in grouped:  # "Supervisors: S" under "Supervisors" reads "S"
+                label = groups[grouped[c]][0]
+                sub = h[len(label) + 2:] if h.startswith(label + ": ") else h
+                out.append(f'<th scope="col"{_nowrap(c, nowrap)}>{html.escape(sub[:1].upper() + sub[1:])}</th>')
     else:
         out.append("<thead><tr>")
         out += [f'<th scope="col"{_nowrap(c, nowrap)}>{html.escape(h)}</th>' for c, h in cols.items()]

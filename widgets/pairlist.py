@@ -116,8 +116,8 @@ def agreement_html(instrument: Instrument, table: pd.DataFrame, first: str | Non
 
 def difference_prompt(instrument: Instrument) -> str:
     """The source's prompt for discussing differences: the exercise's first discussion question
-    that speaks of differences (else its first one, when the exercise is compared in pairs);
-    '' when the exercise has none."""
+    that speaks of differences ("differ", "different", "differently"); '' when it has none (no
+    prompt is made up)."""
     d = instrument.discussion
     if d is None or not d.questions:
         return ""

@@ -120,6 +120,7 @@ def test_multi_select_and_table_rows(phone: ParticipantPage):
     phone.choose("peer-role-sorting")
     why = page.locator(".peerkit-form .peerkit-item-why-reading-files")
     expect(why).to_be_attached(timeout=ACTION_TIMEOUT)  # 105 items: the last section renders last
+    phone.reveal("why-reading-files")  # a long form shows one section at a time on a phone
     why.scroll_into_view_if_needed()
     boxes = why.locator("input[type=checkbox]")
     expect(boxes).to_have_count(3, timeout=ACTION_TIMEOUT)

@@ -79,18 +79,39 @@ class ParticipantPage:
     def item(self, item_id: str) -> Locator:
         return self.page.locator(f".peerkit-form .peerkit-item-{item_id}")
 
+    def reveal(self, item_id: str) -> Locator:
+        """The item, shown: on a phone a long form shows one section at a time, so turn to the
+        item's section with "Next section" / "Previous section" as a person would."""
+        item = self.item(item_id)
+        expect(item).to_be_attached(timeout=ACTION_TIMEOUT)
+        if item.is_visible():  # a wide screen shows every section
+            return item
+        steps = item.evaluate("""el => {
+          const form = el.closest('.peerkit-form');
+          const all = [...form.querySelectorAll('.peerkit-section')];
+          const current = all.findIndex(s => s.classList.contains('peerkit-section-current'));
+          return current < 0 ? 0 : all.indexOf(el.closest('.peerkit-section')) - current; }""")
+        form = self.page.locator(".peerkit-form").filter(has=self.page.locator(f".peerkit-item-{item_id}"))
+        name = "Next section" if steps > 0 else "Previous section"
+        for _ in range(abs(steps)):
+            before = form.locator(".peerkit-section-progress").first.inner_text()
+            form.locator(".peerkit-section-nav").get_by_role("button", name=name).click()
+            expect(form.locator(".peerkit-section-progress").first).not_to_have_text(before, timeout=ACTION_TIMEOUT)
+        expect(item).to_be_visible(timeout=ACTION_TIMEOUT)
+        return item
+
     # -- answering --------------------------------------------------------------------------
     def rate_buttons(self, answers: dict[str, str]) -> None:
         """Toggle-button scales (S / I / A, True / False): click the button with that label."""
         for item_id, label in answers.items():
-            button = self.item(item_id).get_by_role("button", name=_button_name(label))
+            button = self.reveal(item_id).get_by_role("button", name=_button_name(label))
             button.click()
             expect(button).to_have_class(_has("mod-active"), timeout=ACTION_TIMEOUT)
 
     def rate_radios(self, answers: dict[str, str]) -> None:
         """Radio scales (1-5 frequency, choice): check the option with that label."""
         for item_id, label in answers.items():
-            radio = self.item(item_id).get_by_label(label, exact=True)
+            radio = self.reveal(item_id).get_by_label(label, exact=True)
             radio.check()
             expect(radio).to_be_checked(timeout=ACTION_TIMEOUT)
 
@@ -116,7 +137,7 @@ class ParticipantPage:
 
     def expect_radios(self, answers: dict[str, str]) -> None:
         for item_id, label in answers.items():
-            expect(self.item(item_id).get_by_label(label, exact=True)).to_be_checked(timeout=ACTION_TIMEOUT)
+            expect(self.reveal(item_id).get_by_label(label, exact=True)).to_be_checked(timeout=ACTION_TIMEOUT)
 
 
 def _has(css_class: str) -> re.Pattern:

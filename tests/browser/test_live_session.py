@@ -108,7 +108,7 @@ def test_facilitator_runs_unit_2_and_the_room_follows(browser: Browser, voila_se
                 p.submit()
             count = wall.locator(".peerkit-projector-count")
             expect(count).to_have_text("2 of 3 submitted", timeout=FOLLOW_TIMEOUT)
-            expect(wall.locator(".peerkit-dash-group-content img")).to_have_count(0)  # nothing before the reveal
+            expect(wall.locator(".peerkit-dash-group-content figure.peerkit-chart")).to_have_count(0)  # nothing before the reveal
             screenshot(wall, "projector-count-1280", screenshot_dirs)
 
             # -- close, then reveal --------------------------------------------------------------
@@ -120,7 +120,7 @@ def test_facilitator_runs_unit_2_and_the_room_follows(browser: Browser, voila_se
                                                                             timeout=FOLLOW_TIMEOUT)
             _live_button(fac, "peerkit-live-reveal")
             results = wall.locator(".peerkit-dash-group-content")
-            expect(results.locator("img").first).to_be_visible(timeout=FOLLOW_TIMEOUT)
+            expect(results.locator("figure.peerkit-chart").first).to_be_visible(timeout=FOLLOW_TIMEOUT)
             expect(results).not_to_contain_text("Maria")  # aggregates only
             expect(wall.locator(".peerkit-projector-main")).to_contain_text("The group's results")
             screenshot(wall, "projector-results-1280", screenshot_dirs)

@@ -19,6 +19,8 @@ from .common import CSS_CLASSES, Poller, set_options, SessionModel, esc, message
 
 __all__ = ["GroupDisplay", "GroupPanel", "group_display"]
 
+WARM_DELAY = 3.0  # s after a change of the data before the other exercises are prepared
+
 
 def used_instruments(model: SessionModel, instruments: dict[str, Instrument]) -> list[Instrument]:
     frame = model.frame
@@ -40,6 +42,7 @@ class GroupPanel(widgets.VBox):
         self._cache: dict[tuple[Any, ...], str] = {}  # per exercise and state of its answers: HTML
         self._warming: Any = None  # the worker computing the other exercises' views
         self._warm_again = False
+        self._foreground = 0  # views being computed for the facilitator right now
         self.computed = 0  # how many exercise views were computed (tests and the benchmark read it)
         self.overview = widgets.HTML()
         self.picker = widgets.Dropdown(description="Exercise", options=[], style={"description_width": "initial"},
@@ -89,7 +92,11 @@ class GroupPanel(widgets.VBox):
         key = self._data_key(ins)
         html = self._cache.get(key)
         if html is None:
-            html = self._compute(ins, key, self.model.frame)
+            self._foreground += 1  # the worker waits meanwhile: the click goes first
+            try:
+                html = self._compute(ins, key, self.model.frame)
+            finally:
+                self._foreground -= 1
         return html
 
     def _compute(self, ins: Instrument, key: tuple, frame: Any) -> str:
@@ -119,8 +126,12 @@ class GroupPanel(widgets.VBox):
         """Compute the views of ``jobs`` (default :meth:`warm_jobs`), so that switching to them
         is immediate; returns how many were computed. :meth:`update` runs this in a worker
         thread after each change of the data (only the exercises whose answers changed)."""
+        import time
+
         done = 0
         for ins, key, frame in (self.warm_jobs() if jobs is None else jobs):
+            while self._foreground:  # a view the facilitator asked for is being computed
+                time.sleep(0.05)
             if key not in self._cache:
                 self._compute(ins, key, frame)
                 done += 1
@@ -138,12 +149,16 @@ class GroupPanel(widgets.VBox):
         if self._warming is not None and not self._warming.done():
             self._warm_again = True
             return
-        jobs = self.warm_jobs()
-        if not jobs:
+        if not self.warm_jobs():
             return
         self._warm_again = False
-        self._warming = loop.run_in_executor(None, self.warm, jobs)
-        self._warming.add_done_callback(lambda _f: self._warm_again and loop.call_soon(self._warm_later))
+
+        def start() -> None:  # a moment later: the first click after an update goes first
+            self._warming = loop.run_in_executor(None, self.warm, self.warm_jobs())
+            self._warming.add_done_callback(lambda _f: self._warm_again and loop.call_soon(self._warm_later))
+
+        self._warming = loop.create_future()  # counts as running until the worker starts
+        loop.call_later(WARM_DELAY, lambda: (self._warming.set_result(None), start()))
 
     def render(self, force: bool = False) -> None:
         model = self.model

@@ -1,6 +1,7 @@
 """Concurrency through the parts above the store (tests/store covers Store.submit from many
 processes): participants in several processes submitting through the forms -- two of them the
-same person in two tabs -- and several ``peerkit import`` commands racing for one join code."""
+same person in two tabs of one browser (one device token), where a tab whose answers are stale
+is told and keeps its own -- and several ``peerkit import`` commands racing for one join code."""
 
 from __future__ import annotations
 
@@ -28,14 +29,16 @@ def test_participants_in_many_processes_submitting_through_forms_lose_nothing(tm
     url = f"sqlite:///{tmp_path / 'peerkit.sqlite'}"
     with Store(url) as s:
         session = s.create_session("Busy room", "room-pass")
-    # four kernels: three people, one of whom has the app open in two tabs
-    people = [("Ana", "supervisor"), ("Ben", "peer_specialist"), ("Cleo", "other"), ("ana ", "supervisor")]
+        ana_token = s.join_device(session.id, "Ana", "supervisor").token  # Ana's browser
+    # four kernels: three people, one of whom has the app open in two tabs of one browser
+    people = [("Ana", "supervisor"), ("Ben", "peer_specialist"), ("Cleo", "other"), ("Ana", "supervisor")]
+    tokens = [ana_token, None, None, ana_token]
     per_worker = 8
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(len(people))
     queue = ctx.Queue()
     procs = [ctx.Process(target=workers.form_submitter,
-                         args=(url, session.join_code, name, role, TF, w, per_worker, barrier, queue))
+                         args=(url, session.join_code, name, role, TF, w, per_worker, barrier, queue, tokens[w]))
              for w, (name, role) in enumerate(people)]
     for p in procs:
         p.start()
@@ -53,8 +56,7 @@ def test_participants_in_many_processes_submitting_through_forms_lose_nothing(tm
 
     with Store(url) as s:
         members = s.participants(session.id)
-        # "ana " is Ana in another tab (whichever joined first named the person)
-        assert sorted(p.display_name.casefold() for p in members) == ["ana", "ben", "cleo"]
+        assert sorted(p.display_name for p in members) == ["Ana", "Ben", "Cleo"]
         with s.engine.connect() as conn:
             rows = conn.execute(sa.text("SELECT id, participant_id, revision, answers_hash FROM responses")).all()
     stored = {r.id: r for r in rows}

@@ -255,6 +255,54 @@ def headline(results: dict) -> str:
     return "\n".join(lines)
 
 
+def notes(b: dict) -> list[str]:
+    """The "A room at once" subsection of BENCHMARKS.md."""
+    out = ["### A room at once", "",
+           " ".join((__doc__ or "").split("\n\n")[1].split()), "",
+           "Kernel CPU per page is the kernel process's CPU time once the form was usable (for a prepared "
+           "kernel that includes the work done before the burst); RSS per kernel is read at the same time.", ""]
+    for key, per in b.get("bursts", {}).items():
+        k, bare = per["kit"], per["bare"]
+        errs = sorted({e.split(":")[0] for e in k["errors"] + bare["errors"]})
+        out.append(f"- {key}: kit median {fmt_s(k['median'])} / max {fmt_s(k['max'])}, bare "
+                   f"{fmt_s(bare['median'])} / {fmt_s(bare['max'])}; blank pages kit {k['blank']}, bare "
+                   f"{bare['blank']}; errors kit {len(k['errors'])}, bare {len(bare['errors'])}"
+                   + (f" ({', '.join(errs)})" if errs else "")
+                   + f"; widget states per page kit {k['widgets']:.0f}, bare {bare['widgets']:.0f}"
+                   + (f"; room prepared in {k['prepared_in']:.0f} s (bare {bare['prepared_in']:.0f} s)"
+                      if k.get("prepared_in") else "")
+                   + f"; load average before the burst {k['load_before'][0]} / {bare['load_before'][0]}.")
+    bp = b.get("beyond")
+    if bp:
+        out += ["", f"- **Beyond the pool** (a pool of 3, four people at once): with the kit's pool the 4th page "
+                    f"was usable after {fmt_s(bp['kit']['fourth'])} (served cold at once); with Voila's own pool, "
+                    f"whose next kernel waits for `fill_delay` (30 s here), after {fmt_s(bp['voila']['fourth'])}."]
+    rl = b.get("reloads")
+    if rl:
+        out += [f"- **Reloads**: a room of {rl['n']} opened the page, then everyone reloaded twice without the "
+                f"shutdown beacon (phones often do not send it): {rl['kernels']} kernels held "
+                f"{rl['rss_sum'] / 1e6:,.0f} MB RSS ({rl['pss_sum'] / 1e6:,.0f} MB PSS) until culled after the "
+                "idle timeout of voila.json."]
+    out.append("")
+    return out
+
+
+def merge(earlier: dict, later: dict) -> dict:
+    """One table from two runs (e.g. the big variants run separately, a few times only)."""
+    out = dict(later)
+    out["bursts"] = {**earlier.get("bursts", {}), **later.get("bursts", {})}
+    out["levels"] = sorted(set(earlier.get("levels", [])) | set(later.get("levels", [])))
+    out["variants"] = [v for v in ("cold", "prepared", "cold+load")
+                       if v in set(earlier.get("variants", [])) | set(later.get("variants", []))]
+    for key in ("beyond", "reloads"):
+        if key not in later and key in earlier:
+            out[key] = earlier[key]
+    out["load_at_start"] = earlier.get("load_at_start", later.get("load_at_start"))
+    out["rows"] = rows_of(out)
+    out["headline"] = headline(out)
+    return out
+
+
 def run(quick: bool, log: Callable[[str], None], levels: tuple[int, ...] | None = None,
         variants: tuple[str, ...] | None = None, extras: bool | None = None) -> dict:
     from playwright.sync_api import sync_playwright

@@ -39,11 +39,11 @@ class Visit:
     phases: dict = field(default_factory=dict)
 
 
-def _msg(msg_type: str, content: dict, session: str, channel: str = "shell") -> str:
+def _msg(msg_type: str, content: dict, session: str, channel: str = "shell", metadata: dict | None = None) -> str:
     return json.dumps({
         "header": {"msg_id": uuid.uuid4().hex, "username": "bench", "session": session,
                    "msg_type": msg_type, "version": "5.3", "date": ""},
-        "parent_header": {}, "metadata": {}, "content": content, "channel": channel, "buffers": [],
+        "parent_header": {}, "metadata": metadata or {}, "content": content, "channel": channel, "buffers": [],
     })
 
 
@@ -83,7 +83,7 @@ def visit(base_url: str, page_url: str, timeout: float = 240.0, t0: float | None
             out.phases["ws_open"] = time.perf_counter() - t0
             comm_id = uuid.uuid4().hex
             ws.send(_msg("comm_open", {"comm_id": comm_id, "target_name": "jupyter.widget.control",
-                                       "data": {}}, session))
+                                       "data": {}}, session, metadata={"version": "1.0.0"}))
             ws.send(_msg("comm_msg", {"comm_id": comm_id, "data": {"method": "request_states"}}, session))
             while True:
                 left = deadline - time.perf_counter()

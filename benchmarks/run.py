@@ -42,7 +42,9 @@ if str(ROOT) not in sys.path:
 from benchmarks import harness as h  # noqa: E402
 from benchmarks.stats import Row  # noqa: E402
 
-SECTIONS = ("render", "capacity", "submit", "aggregate", "shard", "reports", "test")
+SECTIONS = ("burst", "render", "capacity", "submit", "aggregate", "shard", "reports", "test")
+HEADLINE_START = "<!-- burst table: written by benchmarks/run.py -->"
+HEADLINE_END = "<!-- end burst table -->"
 HEADER = ["section", "measure", "value", "baseline (same run)", "ratio", "notes"]
 
 
@@ -92,13 +94,73 @@ def md_escape(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def headline_block(b: dict) -> str:
+    """The burst table with what it measures and under what load: the top of BENCHMARKS.md, and
+    copied into the README and docs/voila.md (a test keeps the copies equal)."""
+    variants = ", ".join(b.get("variants", []))
+    lines = [HEADLINE_START, "",
+             f"Time until the participant's form is usable when N people open the link in the same second, "
+             f"on a {b.get('cores', '?')}-core machine: median (max) over the N, the kit against bare Voila "
+             "(a one-button notebook) measured in the same run. *Prepared room* is `peerkit serve --room N`; "
+             "*busy machine* adds a process using half a core during the burst. Blank pages are pages whose "
+             f"widgets never arrived. Load average (1, 5, 15 min) at the start of the burst runs: "
+             f"{tuple(b.get('load_at_start', ()))}, at the end: {tuple(b.get('load_at_end', ()))}: the machine "
+             "was shared with other work, so absolute times vary with that load, the ratios much less. "
+             f"Variants run: {variants}.", "",
+             b["headline"], "", HEADLINE_END]
+    return "\n".join(lines)
+
+
+def previous_report(path: Path) -> dict:
+    """The sections of an existing BENCHMARKS.md, to keep those a partial run (--only) did not redo."""
+    import re
+
+    out: dict = {"rows": {}, "notes": {}, "headline": "", "date": ""}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return out
+    m = re.search(r"Measured (\d{4}-\d\d-\d\d \d\d:\d\d) UTC", text)
+    out["date"] = m.group(1) if m else "an earlier run"
+    if HEADLINE_START in text and HEADLINE_END in text:
+        out["headline"] = text[text.index(HEADLINE_START):text.index(HEADLINE_END) + len(HEADLINE_END)]
+    for line in text.splitlines():
+        if line.startswith("| "):
+            section = line[2:].split(" |", 1)[0].strip()
+            if section in SECTIONS:
+                out["rows"].setdefault(section, []).append(line)
+    parts = text.split("## What was measured, and findings", 1)
+    out["tail"] = ""
+    if len(parts) == 2:
+        body, _, tail = parts[1].partition("\n## ")
+        for chunk in body.split("\n### ")[1:]:
+            title = chunk.split("\n", 1)[0].strip()
+            out["notes"][title] = "### " + chunk.rstrip() + "\n"
+        if tail and not tail.startswith("Sections that failed"):
+            out["tail"] = "## " + tail.rstrip() + "\n"  # sections written by other benchmark scripts
+    return out
+
+
+NOTE_TITLES = {"render": "Render and kernel memory", "capacity": "Capacity", "submit": "Submit → stored",
+               "aggregate": "Facilitator aggregation", "test": "Test suite", "burst": "A room at once"}
+
+
 def markdown(rows: list[Row], results: dict, mach: dict, args: argparse.Namespace, started: dt.datetime,
-             wall: float, load_end: tuple) -> str:
+             wall: float, load_end: tuple, previous: dict | None = None) -> str:
+    previous = previous or {"rows": {}, "notes": {}, "headline": "", "date": ""}
+    kept = [sec for sec in SECTIONS if sec not in results and previous["rows"].get(sec)]
     out = ["# peerkit benchmarks", ""]
     mode = "quick (`benchmarks/run.py --quick`)" if args.quick else "full (`make bench`)"
+    if args.only:
+        mode = f"partial (`benchmarks/run.py --only {args.only}`)"
     out += [f"Measured {started:%Y-%m-%d %H:%M} UTC, {mode}, in {wall / 60:.1f} min. "
             "Every ratio is against a baseline measured in the same run on the same machine, so the "
             "ratios travel better than the absolute figures. Regenerate with `make bench`.", ""]
+    b = results.get("burst")
+    if b and b.get("headline"):
+        out += ["## A room opening the link at once", "", headline_block(b), ""]
+    elif previous.get("headline"):
+        out += ["## A room opening the link at once", "", previous["headline"], ""]
     out += ["## Machine", "", "| | |", "|---|---|",
             f"| CPU | {mach['cpu']} |", f"| cores | {mach['cores']} |",
             f"| memory | {mach['memory_gib']} GiB ({mach['available_gib']} GiB available at start) |",
@@ -110,9 +172,24 @@ def markdown(rows: list[Row], results: dict, mach: dict, args: argparse.Namespac
     out += ["## Results", "", "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     for r in rows:
         out.append("| " + " | ".join(md_escape(c) for c in r.cells()) + " |")
+    for sec in kept:  # a partial run: the other sections' figures of the previous run
+        for line in previous["rows"][sec]:
+            out.append(line if "previous run" in line else line[:-1].rstrip() + f" (previous run, {previous['date']}) |")
     out.append("")
+    if kept:
+        out += [f"Sections {', '.join(kept)} were not rerun this time: their rows and notes are those of the "
+                f"run of {previous['date']} UTC (marked *previous run*).", ""]
     out += ["## What was measured, and findings", ""]
     out += notes(results)
+    for sec in kept:
+        note = previous["notes"].get(NOTE_TITLES.get(sec, ""))
+        if note:
+            out += [refresh_cull(note)]
+    for title, note in previous["notes"].items():  # notes of other benchmark scripts stay
+        if title not in NOTE_TITLES.values():
+            out += [note]
+    if previous.get("tail"):
+        out += [previous["tail"]]
     errors = {k: v["error"] for k, v in results.items() if isinstance(v, dict) and "error" in v}
     if errors:
         out += ["## Sections that failed in this run", ""]
@@ -121,8 +198,29 @@ def markdown(rows: list[Row], results: dict, mach: dict, args: argparse.Namespac
     return "\n".join(out) + "\n"
 
 
+def cull_sentence() -> str:
+    """How long a closed tab's kernel stays, from voila.json (the one place it is set)."""
+    from peerkit.serve import cull_idle_timeout
+
+    t = cull_idle_timeout()
+    return (f"stay until culled (`cull_idle_timeout` {t} s in voila.json), so every reload in a room "
+            f"can hold one more kernel for up to {t // 60} minutes.")
+
+
+def refresh_cull(note: str) -> str:
+    """A note kept from an earlier run, with the idle-cull timeout as voila.json sets it now."""
+    import re
+
+    return re.sub(r"stay until culled \(`cull_idle_timeout` \d+ s in voila\.json\), so every reload in a room "
+                  r"can hold one more kernel for up to \d+ minutes\.", cull_sentence(), note)
+
+
 def notes(results: dict) -> list[str]:
     out: list[str] = []
+    b = results.get("burst")
+    if b and "rows" in b:
+        from benchmarks.bench_burst import notes as burst_notes
+        out += burst_notes(b)
     r = results.get("render")
     if r and "rows" in r:
         heavy = r.get("heavy_in_participant") or []
@@ -182,8 +280,7 @@ def notes(results: dict) -> list[str]:
                     "Playwright (`page.close(run_before_unload=True)`): Voila's front end sends a shutdown beacon "
                     "on `beforeunload`, which did not get through before the headless context closed. A phone "
                     "whose browser is backgrounded or killed does not fire `beforeunload` either; such kernels "
-                    "stay until culled (`cull_idle_timeout` 1800 s in voila.json), so every reload in a room "
-                    "can hold one more kernel for up to 30 minutes.", ""]
+                    + cull_sentence(), ""]
         out += [f"- The memory ceiling estimate ({c.get('max_kernels_by_memory', '?')} kernels) is an "
                 "extrapolation: available memory at start minus 2 GiB, divided by the measured PSS per kernel "
                 "(RSS counts shared libraries once per kernel; PSS splits them). Opening kernels is CPU-bound "
@@ -261,6 +358,38 @@ def shard_notes(sh: dict | None) -> list[str]:
     return out
 
 
+def rewrite(args: argparse.Namespace) -> int:
+    """The report of an earlier run again (from its --json file): its burst section, the other
+    sections kept from the current BENCHMARKS.md."""
+    from benchmarks import bench_burst
+
+    data = json.loads(Path(args.from_json).read_text())
+    b = data["results"]["burst"]
+    b["rows"] = bench_burst.rows_of(b)
+    b["headline"] = bench_burst.headline(b)
+    started = dt.datetime.fromisoformat(data.get("started", "")) if data.get("started") else \
+        dt.datetime.now(dt.timezone.utc)
+    previous = previous_report(Path(args.output))
+    text = markdown(b["rows"], {"burst": b}, data["machine"], args, started, float(b.get("seconds", 0)),
+                    tuple(b.get("load_at_end", ())), previous)
+    Path(args.output).write_text(text, encoding="utf-8")
+    if Path(args.output).resolve() == (ROOT / "BENCHMARKS.md").resolve():
+        for doc in (ROOT / "README.md", ROOT / "docs" / "voila.md"):
+            copy_headline(doc, headline_block(b))
+    log(f"wrote {args.output} from {args.from_json}")
+    return 0
+
+
+def copy_headline(doc: Path, block: str) -> None:
+    """Replace the burst table between its markers in ``doc`` (README, docs/voila.md)."""
+    text = doc.read_text(encoding="utf-8")
+    if HEADLINE_START not in text or HEADLINE_END not in text:
+        return
+    before, rest = text.split(HEADLINE_START, 1)
+    after = rest.split(HEADLINE_END, 1)[1]
+    doc.write_text(before + block + after, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="a short run (fewer repetitions, smaller N)")
@@ -270,6 +399,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"), help="where to write the report")
     ap.add_argument("--json", default="", help="also write the raw results to this JSON file")
     ap.add_argument("--keep", action="store_true", help="keep the temporary databases and Voila logs")
+    ap.add_argument("--burst-levels", default="", help="burst: N values, e.g. 1,10,25,40")
+    ap.add_argument("--burst-variants", default="", help="burst: any of cold, prepared, cold+load")
+    ap.add_argument("--burst-merge", default="", metavar="JSON",
+                    help="burst: add the bursts of an earlier run (its --json file) to this run's table")
+    ap.add_argument("--from-json", default="", metavar="JSON",
+                    help="write the report of an earlier run (its --json file) again, measuring nothing")
+    ap.add_argument("--burst-no-extras", action="store_true",
+                    help="burst: skip the beyond-the-pool and reload measurements")
     args = ap.parse_args(argv)
     chosen = [s.strip() for s in args.only.split(",") if s.strip()] or list(SECTIONS)
     unknown = set(chosen) - set(SECTIONS)
@@ -279,6 +416,8 @@ def main(argv: list[str] | None = None) -> int:
         chosen.remove("test")
     if args.no_postgres:
         os.environ["PEERKIT_TEST_POSTGRES_URL"] = "postgresql+psycopg://none@127.0.0.1:1/none"
+    if args.from_json:
+        return rewrite(args)
     no_browser = h.browser_available()
     started = dt.datetime.now(dt.timezone.utc)
     t_start = time.perf_counter()
@@ -293,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"\n[{section}]")
         t0 = time.perf_counter()
         try:
-            if section in ("render", "capacity") and no_browser:
+            if section in ("render", "capacity", "burst") and no_browser:
                 raise RuntimeError(f"needs the browser: {no_browser}")
             if section == "render":
                 from benchmarks import bench_render
@@ -323,6 +462,15 @@ def main(argv: list[str] | None = None) -> int:
                             sch.drop()
                     res["rows"] += res_pg["rows"]
                     res["postgres"] = {k: v for k, v in res_pg.items() if k != "rows"}
+            elif section == "burst":
+                from benchmarks import bench_burst
+                levels = tuple(int(x) for x in args.burst_levels.split(",") if x.strip()) or None
+                variants = tuple(x.strip() for x in args.burst_variants.split(",") if x.strip()) or None
+                res = bench_burst.run(args.quick, log, levels=levels, variants=variants,
+                                      extras=False if args.burst_no_extras else None)
+                if args.burst_merge:
+                    earlier = json.loads(Path(args.burst_merge).read_text())["results"]["burst"]
+                    res = bench_burst.merge(earlier, res)
             elif section == "shard":
                 from benchmarks import bench_shard
                 res = bench_shard.run(args.quick, log)
@@ -348,14 +496,21 @@ def main(argv: list[str] | None = None) -> int:
     wall = time.perf_counter() - t_start
     load_end = tuple(round(x, 2) for x in os.getloadavg())
     print("\n" + text_table(rows) + "\n", flush=True)
-    Path(args.output).write_text(markdown(rows, results, mach, args, started, wall, load_end), encoding="utf-8")
+    previous = previous_report(Path(args.output))
+    Path(args.output).write_text(markdown(rows, results, mach, args, started, wall, load_end, previous),
+                                 encoding="utf-8")
     log(f"wrote {args.output} ({wall / 60:.1f} min)")
+    b = results.get("burst")
+    if b and b.get("headline") and Path(args.output).resolve() == (ROOT / "BENCHMARKS.md").resolve():
+        for doc in (ROOT / "README.md", ROOT / "docs" / "voila.md"):
+            copy_headline(doc, headline_block(b))
     if args.json:
         def plain(o):
             if isinstance(o, Row):
                 return o.cells()
             return str(o)
-        Path(args.json).write_text(json.dumps({"machine": mach, "results": results}, default=plain, indent=1))
+        Path(args.json).write_text(json.dumps({"machine": mach, "results": results, "started": started.isoformat()},
+                                              default=plain, indent=1))
     failed = [k for k, v in results.items() if "error" in v]
     return 1 if failed else 0
 

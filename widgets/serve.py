@@ -183,7 +183,9 @@ def voila_command(host: str, port: int, notebooks: Path | None = None,
     slow cell arrives late rather than empty whatever folder Voila starts in.
     """
     notebooks = notebooks or kit_root() / "notebooks"
-    executor = [f"--VoilaExecutor.{k}={v}" for k, v in voila_settings().get("VoilaExecutor", {}).items()]
+    given = {a.split("=", 1)[0] for a in extra}  # an explicit setting wins (traitlets refuses two)
+    executor = [f"--VoilaExecutor.{k}={v}" for k, v in voila_settings().get("VoilaExecutor", {}).items()
+                if f"--VoilaExecutor.{k}" not in given]
     return [
         sys.executable, "-m", "peerkit.room", str(notebooks),
         "--no-browser",

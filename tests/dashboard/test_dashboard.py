@@ -505,3 +505,18 @@ def test_export_buttons_send_the_file_to_the_browser_in_one_click(store, demo, m
     assert "<a download=" in app.export_panel.links.value  # the link stays as a fallback
     app.export_panel.xlsx_button.click()
     assert sent[-1][0]["mime"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_header_says_when_the_room_is_prepared(store, demo, tmp_path, monkeypatch):
+    """`peerkit serve --room N` writes its readiness; the dashboard shows it in one line."""
+    import json
+    import time
+
+    monkeypatch.setenv("PEERKIT_HOME", str(tmp_path))
+    app = facilitator_dashboard(store)
+    app.passcode.value = "demo"
+    app.unlock_button.click()
+    assert "peerkit-room-status" not in app.header.value  # no room prepared: no line
+    (tmp_path / "room.json").write_text(json.dumps({"room": 40, "pool": 44, "ready": 44, "updated": time.time()}))
+    app.refresh(force=True)
+    assert "Room: ready for 40 participants (44 pages prepared, 4 spare)." in app.header.value

@@ -36,17 +36,23 @@ AUDIENCE = {"supervisor": "supervisors", "peer_specialist": "peer specialists", 
 def available_instruments(root: Any = None) -> dict[str, Instrument]:
     """Every valid instrument file; a file that does not validate is skipped (and logged), so
     one half-transcribed exercise cannot take the participants' app down."""
+    from ..instrument_cache import cached
     from ..instruments import InstrumentError, data_dir, instrument_files, load_instrument, sorted_by_source
 
-    out: dict[str, Instrument] = {}
-    for path in instrument_files(root or data_dir()):
-        try:
-            ins = load_instrument(path)
-        except InstrumentError as exc:
-            log.warning("skipping %s", exc)
-            continue
-        out[ins.id] = ins
-    return {i.id: i for i in sorted_by_source(out)}
+    files = instrument_files(root or data_dir())
+
+    def build() -> dict[str, Instrument]:
+        out: dict[str, Instrument] = {}
+        for path in files:
+            try:
+                ins = load_instrument(path)
+            except InstrumentError as exc:
+                log.warning("skipping %s", exc)
+                continue
+            out[ins.id] = ins
+        return {i.id: i for i in sorted_by_source(out)}
+
+    return dict(cached(files, build))  # parsed once per content, not in every kernel
 
 
 def exercise_options(instruments: Mapping[str, Instrument], role: str | None) -> list[tuple[str, str]]:

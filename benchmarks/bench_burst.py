@@ -248,10 +248,10 @@ def headline(results: dict) -> str:
         cold = bursts.get(f"cold N={n}", {})
         prep = bursts.get(f"prepared N={n}", {})
         busy = bursts.get(f"cold+load N={n}", {})
-        ratio = (cold["kit"]["max"] / cold["bare"]["max"]) if cold else float("nan")
+        ratio = f"{cold['kit']['max'] / cold['bare']['max']:.2f}×" if cold else "–"
         blank = [f"{v['kit']['blank']} / {v['bare']['blank']}" for v in (cold, prep, busy) if v]
         lines.append(f"| {n} | {cell(cold.get('bare'))} | {cell(cold.get('kit'))} | "
-                     f"{ratio:.2f}× | {cell(prep.get('kit'))} | {cell(busy.get('kit'))} | {', '.join(blank)} |")
+                     f"{ratio} | {cell(prep.get('kit'))} | {cell(busy.get('kit'))} | {', '.join(blank)} |")
     return "\n".join(lines)
 
 

@@ -513,9 +513,7 @@ def test_header_says_when_the_room_is_prepared(store, demo, tmp_path, monkeypatc
     import time
 
     monkeypatch.setenv("PEERKIT_HOME", str(tmp_path))
-    app = facilitator_dashboard(store)
-    app.passcode.value = "demo"
-    app.unlock_button.click()
+    app = _unlocked(store, demo, "demo")
     assert "peerkit-room-status" not in app.header.value  # no room prepared: no line
     (tmp_path / "room.json").write_text(json.dumps({"room": 40, "pool": 44, "ready": 44, "updated": time.time()}))
     app.refresh(force=True)

@@ -259,7 +259,6 @@ class FacilitatorDashboard(widgets.VBox):
                              + (f" · {s.date:%Y-%m-%d}" if getattr(s, "date", None) else "")
                              + f" · <strong>{n}</strong> participant{'s' if n != 1 else ''} · "
                                f"<strong>{self.model.submissions}</strong> submission"
-<<<<<<< HEAD
                                f"{'s' if self.model.submissions != 1 else ''}</p>")
         self.people_panel.session_id = self.model.session_id
         self.people_panel.refresh_pending()
@@ -271,9 +270,7 @@ class FacilitatorDashboard(widgets.VBox):
         if s.status != "open":
             self.header.value += ("<p><strong>Closed to answers.</strong> Participants can still read their "
                                   "answers, results and pair comparison.</p>")
-=======
-                               f"{'s' if self.model.submissions != 1 else ''}</p>" + _room_line())
->>>>>>> 6b3200a (Burst benchmark registered in make bench (its table at the top of BENCHMARKS.md, copied into the README and docs/voila.md; a partial run keeps the other sections' previous figures); facilitator dashboard shows the prepared room's readiness; parsed instruments cached by content in the data folder; browser test: a slow cell arrives late, lost output shows the note with its retry link, a tiny iopub timeout never gives an empty page; the idle-cull timeout checked everywhere it is stated; the guide says how to prepare the room and what a machine serves)
+        self.header.value += _room_line()  # "Room: ready for 40 participants" (peerkit serve --room)
         paused = " (live updates paused)" if self.poller.paused else ""
         self.updated.value = f"Last updated {now_hms()}{paused}"
         self.open_button.description = "Stop accepting answers…" if s.status == "open" else "Accept answers again"

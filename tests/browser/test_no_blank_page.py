@@ -64,9 +64,10 @@ def pages(browser_available, tmp_path_factory):
     lost = _variant(replace="import threading\n_app = participant_app(code_from_url=True)\n"
                             "threading.Timer(1.0, display, args=(_app,)).start()")
     (folder / "lost.ipynb").write_text(json.dumps(lost))
-    servers = {"normal": _serve(folder, tmp_path_factory.mktemp("home-a"), []),
-               "tiny": _serve(folder, tmp_path_factory.mktemp("home-b"), ["--VoilaExecutor.iopub_timeout=0"])}
+    servers: dict[str, VoilaServer] = {}
     try:
+        servers["normal"] = _serve(folder, tmp_path_factory.mktemp("home-a"), [])
+        servers["tiny"] = _serve(folder, tmp_path_factory.mktemp("home-b"), ["--VoilaExecutor.iopub_timeout=0"])
         yield servers
     finally:
         for s in servers.values():

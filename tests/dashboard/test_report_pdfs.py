@@ -199,3 +199,33 @@ def test_blank_forms_pdf_and_typing_them_in(curriculum, tmp_path):
         writer.writerows(rows)
     payload, _warnings = transfer.check_file(path, curriculum)  # raises TransferError listing any problem
     assert len(payload["responses"]) == sum(len(i.occasion_ids) for i in curriculum.values())
+
+
+def test_export_tab_offers_the_same_pdfs_on_the_chosen_paper(store, demo, tmp_path):
+    from peerkit.dashboard import facilitator_dashboard
+
+    app = facilitator_dashboard(store)
+    assert app.unlock(demo.id, "demo")
+    ep = app.export_panel
+    ep.paper.value = "a4"
+    made = {}
+    for key, button in (("handout", ep.handout_pdf_button), ("blank", ep.blank_pdf_button)):
+        button.click()
+        assert "error" not in ep.status.value, ep.status.value
+        made[key] = Path(re.search(r"also saved as (.+\.pdf)", html_text(ep.status.value)).group(1))
+    handout = Pdf(made["handout"].read_bytes())
+    assert handout.sizes() == {A4} and "Nobody is named in this handout" in handout.text
+    assert not any(re.search(rf"\b{n}\b", handout.text) for n in DEMO_NAMES)
+    blank = Pdf(made["blank"].read_bytes())
+    assert blank.sizes() == {A4} and len(blank) >= len(app.instruments)
+    ep.paper.value = "letter"
+    ep.pair_picker.value = ep.pair_picker.options[0][1]
+    ep.pair_pdf_button.click()
+    pair = Path(re.search(r"also saved as (.+\.pdf)", html_text(ep.status.value)).group(1))
+    assert Pdf(pair.read_bytes()).sizes() == {LETTER}
+
+
+def html_text(value: str) -> str:
+    import html as _html
+
+    return _html.unescape(re.sub(r"<[^>]+>", "", value))

@@ -1,5 +1,6 @@
 """The dashboard's Export tab: the session's answers (CSV, XLSX, JSON backup), reports and blank
-forms, each downloaded by the browser in one click.
+forms (the same files as ``peerkit report`` and ``peerkit blank-forms``, on US Letter or A4), each
+downloaded by the browser in one click.
 
 Each button writes its file under :func:`peerkit.dashboard.common.export_dir` (it stays there too)
 and hands it to :class:`peerkit.frontend.download.Download`, which makes the browser save it; the
@@ -9,7 +10,6 @@ last few files are also listed as links, in case a browser blocks the automatic 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +46,17 @@ class ExportPanel(widgets.VBox):
         self.report_pdf_button = button("Session report (PDF)", "file-pdf-o", lambda: self._session_report("pdf"))
         self.handout_button = button("Room handout, no names (HTML)", "users",
                                      lambda: self._session_report("html", names=False))
+        self.handout_pdf_button = button("Room handout, no names (PDF)", "users",
+                                         lambda: self._session_report("pdf", names=False))
         self.pair_picker = widgets.Dropdown(description="Pair", options=[], style={"description_width": "initial"})
         self.pair_html_button = button("Pair report (HTML)", "file-text-o", lambda: self._pair_report("html"))
         self.pair_pdf_button = button("Pair report (PDF)", "file-pdf-o", lambda: self._pair_report("pdf"))
-        self.blank_button = button("Blank forms for printing (zip)", "print", self._blank_forms)
+        self.blank_button = button("Blank forms for printing (zip of web pages)", "print",
+                                   lambda: self._blank_forms("html"))
+        self.blank_pdf_button = button("Blank forms for printing (PDF)", "print", lambda: self._blank_forms("pdf"))
+        self.paper = widgets.Dropdown(description="Paper size for PDFs",
+                                      options=[("US Letter", "letter"), ("A4", "a4")], value="letter",
+                                      style={"description_width": "initial"})
         self.status = widgets.HTML()
         self.links = widgets.HTML()
         self.links.add_class(CSS_CLASSES["downloads"])
@@ -58,10 +65,13 @@ class ExportPanel(widgets.VBox):
             widgets.HTML("<h3>Data</h3><p>The session's current answers (tidy format, one row per person and "
                          "item) or a full backup that can be imported again.</p>"),
             row(self.csv_button, self.xlsx_button, self.json_button),
-            widgets.HTML("<h3>Reports</h3>"),
-            row(self.report_html_button, self.report_pdf_button, self.handout_button),
+            widgets.HTML("<h3>Reports</h3>"), self.paper,
+            row(self.report_html_button, self.report_pdf_button),
+            row(self.handout_button, self.handout_pdf_button),
             row(self.pair_picker, self.pair_html_button, self.pair_pdf_button),
-            widgets.HTML("<h3>Paper</h3>"), row(self.blank_button),
+            widgets.HTML("<h3>Paper</h3><p>A blank form for anyone without a device; its item numbers are "
+                         "the import's columns, so it can be typed in later.</p>"),
+            row(self.blank_pdf_button, self.blank_button),
             self.status, self.downloader, self.links], layout=widgets.Layout(width="100%"))
         self.add_class(CSS_CLASSES["export"])
 
@@ -111,14 +121,9 @@ class ExportPanel(widgets.VBox):
         from .. import reports
 
         self.app.refresh()  # newest answers (and every tab brought up to date)
-        data = self.model.data()
-        suffix = "" if names else "-handout"
-        path = export_dir() / f"{self._stem()}{suffix}.{fmt}"
-        if fmt == "html":
-            path.write_text(reports.session_report_html(data, names=names, min_group=1 if names else 3),
-                            encoding="utf-8")
-            return path
-        return reports.session_report_pdf(data, path, names=names, min_group=1 if names else 3)
+        doc = reports.session_report_document(self.model.data(), fmt=fmt, names=names, paper=self.paper.value,
+                                              stamp=True)
+        return doc.write(export_dir())
 
     def _pair_report(self, fmt: str) -> Path | None:
         from .. import reports
@@ -127,20 +132,11 @@ class ExportPanel(widgets.VBox):
             self.status.value = message("error", "Choose a pair first.")
             return None
         self.app.refresh()  # newest answers (and every tab brought up to date)
-        data = self.model.data()
-        label = dict((v, k) for k, v in self.pair_picker.options)[self.pair_picker.value]
-        path = export_dir() / f"pair-{self.pair_picker.value}-{reports.slug(label)}-{dt.datetime.now():%Y%m%d-%H%M%S}.{fmt}"
-        if fmt == "html":
-            path.write_text(reports.pair_report_html(data, self.pair_picker.value), encoding="utf-8")
-            return path
-        return reports.pair_report_pdf(data, self.pair_picker.value, path)
+        doc = reports.pair_report_document(self.model.data(), self.pair_picker.value, fmt=fmt,
+                                           paper=self.paper.value, stamp=True)
+        return doc.write(export_dir())
 
-    def _blank_forms(self) -> Path:
+    def _blank_forms(self, fmt: str) -> Path:
         from .. import reports
 
-        folder = export_dir() / "blank-forms"
-        if folder.exists():
-            shutil.rmtree(folder)
-        reports.write_blank_forms(folder, self.app.instruments)
-        archive = shutil.make_archive(str(export_dir() / "blank-forms"), "zip", folder)
-        return Path(archive)
+        return reports.blank_forms_document(self.app.instruments, fmt=fmt, paper=self.paper.value).write(export_dir())

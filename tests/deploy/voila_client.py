@@ -492,13 +492,14 @@ class Dashboard:
                 lambda: (lambda t: t if all(n in t for n in names) else "")(self.submitted_text()),
                 f"'Who has submitted' listing {names}", timeout)
         except PageError as exc:
-            raise PageError(f"{exc}; it reads {self.submitted_text()!r}") from None
+            raise PageError(f"{exc}; it reads {self.submitted_text()!r}; the dashboard says "
+                            f"{self.page.text_of('peerkit-dash-updated')!r}") from None
 
     async def pair(self, supervisor_label: str, supervisee_label: str) -> None:
         p = self.page
         pairing = await p.widget("peerkit-dash-pairing")
         sup = await p.widget(description="Supervisor", within=pairing)
-        sub = await p.widget(description="Supervisee", within=pairing)
+        sub = await p.widget(description="Peer specialist", within=pairing)
         await p.wait_for(lambda: supervisor_label in sup.options() and supervisee_label in sub.options(),
                          f"{supervisor_label} and {supervisee_label} offered for pairing")
         await p.choose(sup, supervisor_label)

@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import tempfile
 import time
-from pathlib import Path
 
+from benchmarks import harness as h
 from benchmarks.stats import Row, median, pct, ratio
 from tests.deploy.servers import free_ports, start_many
 from tests.deploy.voila_client import open_all
@@ -49,7 +48,7 @@ def _burst(servers, n: int) -> dict:
 
 
 def _one(n: int, n_servers: int, db_url: str, log) -> dict:
-    base = Path(tempfile.mkdtemp(prefix=f"peerkit-bench-shard-{n_servers}-"))
+    base = h.tmpdir(f"shard-{n_servers}")  # removed at the end of the run
     servers = start_many(free_ports(n_servers), base, db_url)
     try:
         load = os.getloadavg()[0]
@@ -77,7 +76,7 @@ def run(quick: bool, log=print) -> dict:
     if schema is not None:
         db_url, backend = schema.url, "PostgreSQL"
     else:
-        sqlite_dir = Path(tempfile.mkdtemp(prefix="peerkit-bench-shard-db-"))
+        sqlite_dir = h.tmpdir("shard-db")
         db_url, backend = f"sqlite:///{sqlite_dir / 'peerkit.sqlite'}", "SQLite (no PostgreSQL server answered)"
     log(f"  database: {backend}; levels {levels}, {reps} burst(s) each per set-up")
     results: dict = {"levels": {}, "backend": backend, "reps": reps}

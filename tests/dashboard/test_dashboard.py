@@ -209,22 +209,29 @@ def test_live_refresh_picks_up_new_submissions(store, demo, curriculum):
     assert "Zed" in app.submitted_panel.content.value
 
 
+async def _until(condition, timeout: float = 10.0) -> None:
+    """Wait (on the loop, letting the poller run) until ``condition()`` holds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "timed out"
+        await asyncio.sleep(0.005)
+
+
 def test_poller_runs_pauses_and_stops():
     calls = []
 
     async def scenario() -> None:
         poller = Poller(lambda: calls.append(1), interval=0.01)
         assert poller.start() and poller.running
-        await asyncio.sleep(0.08)
-        assert len(calls) >= 2
+        await _until(lambda: len(calls) >= 2)
         poller.paused = True
-        await asyncio.sleep(0.03)
+        await asyncio.sleep(0.03)  # a tick that had already begun may still finish
         n = len(calls)
         await asyncio.sleep(0.05)
         assert len(calls) == n  # paused: no reads
         poller.paused = False
-        await asyncio.sleep(0.05)
-        assert len(calls) > n
+        await _until(lambda: len(calls) > n)
         poller.stop()
         await asyncio.sleep(0)
         assert not poller.running
@@ -233,21 +240,29 @@ def test_poller_runs_pauses_and_stops():
     assert Poller(lambda: None).start() is False  # no running loop: nothing started
 
 
-def test_poller_survives_errors():
-    seen = []
+def test_poller_survives_errors_and_says_when_it_recovers():
+    seen, recovered = [], []
+    failing = [True]
 
-    def boom() -> None:
-        raise RuntimeError("database is locked")
+    def flaky() -> None:
+        if failing[0]:
+            raise RuntimeError("database is locked")
 
     async def scenario() -> None:
-        poller = Poller(boom, interval=0.01, on_error=seen.append)
+        poller = Poller(flaky, interval=0.01, on_error=seen.append, on_recover=lambda: recovered.append(1))
         poller.start()
+        await _until(lambda: len(seen) >= 2)
+        assert poller.running and poller.failing and not recovered  # keeps polling
+        failing[0] = False
+        await _until(lambda: recovered)
+        assert not poller.failing
+        n = len(seen)
         await asyncio.sleep(0.05)
-        assert poller.running  # keeps polling
+        assert len(recovered) == 1 and len(seen) == n  # told once, and no more errors
         poller.stop()
 
     asyncio.run(scenario())
-    assert seen and "locked" in str(seen[0])
+    assert "locked" in str(seen[0])
 
 
 def test_export_buttons_offer_download_links(store, demo, tmp_path):

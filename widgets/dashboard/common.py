@@ -3,7 +3,7 @@
 Live refresh
 ------------
 The dashboards poll the store on a timer with an **asyncio task on the kernel's event
-loop** (:class:`Poller`), not a background thread. ipykernel (and so Voila) runs its
+loop** (:class:`peerkit.polling.Poller`), not a background thread. ipykernel (and so Voila) runs its
 asyncio loop on the main thread: the task wakes every N seconds between messages, reads
 the store and updates the widgets on the same thread as every button click, so there are
 no races between a refresh and a facilitator's click, no locks, and widget messages go
@@ -14,21 +14,19 @@ changed). Without a running loop (plain Python, tests) polling does not start an
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import datetime as dt
 import html
-import logging
 import mimetypes
 import os
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import ipywidgets as widgets
 
+from ..polling import Poller  # noqa: F401  (the dashboards' live refresh)
 from ..style import KIT_CSS, style_tag
 
-log = logging.getLogger("peerkit.dashboard")
 
 #: CSS classes the browser tests (and anybody styling the kit) can rely on.
 CSS_CLASSES = {
@@ -156,55 +154,6 @@ def set_options(dropdown: widgets.Dropdown, options: list[tuple[str, Any]]) -> b
     if dropdown.value != keep:
         dropdown.value = keep
     return dropdown.value != old
-
-
-class Poller:
-    """Calls ``callback`` every ``interval`` seconds from an asyncio task (see the module notes)."""
-
-    def __init__(self, callback: Callable[[], Any], interval: float = 5.0,
-                 on_error: Callable[[BaseException], Any] | None = None):
-        self.callback = callback
-        self.interval = float(interval)
-        self.on_error = on_error
-        self.paused = False
-        self._task: asyncio.Task | None = None
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    def start(self) -> bool:
-        """Start polling on the running event loop; False when there is none (nothing started)."""
-        if self.running:
-            return True
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return False
-        self._task = loop.create_task(self._run())
-        return True
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            if self.paused:
-                continue
-            try:
-                self.callback()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # keep polling; show the problem
-                log.exception("dashboard refresh failed")
-                if self.on_error is not None:
-                    try:
-                        self.on_error(exc)
-                    except Exception:  # pragma: no cover
-                        log.exception("error handler failed")
-
-    def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
 
 
 class SessionModel:

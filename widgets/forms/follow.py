@@ -16,9 +16,10 @@ following a session stay idle (see BENCHMARKS.md, "Following a facilitator-led s
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, Callable
+
+from ..polling import Poller
 
 __all__ = ["DEFAULT_INTERVAL", "LiveFollower", "WAITING_TEXT"]
 
@@ -44,12 +45,12 @@ class LiveFollower:
         self.version: int | None = None
         self.state: Any = None
         self.checks = 0
-        self._task: asyncio.Task | None = None
-        self._failing = False
+        self._poller = Poller(self.check, self.interval, on_error=on_error, what="following the session",
+                              on_recover=(lambda: on_error(None)) if on_error else None)  # type: ignore[arg-type]
 
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        return self._poller.running
 
     def check(self) -> bool:
         """Read the version; on a change read the state and report it. True when it changed."""
@@ -66,35 +67,7 @@ class LiveFollower:
 
     def start(self) -> bool:
         """Start following on the running event loop; False when there is none."""
-        if self.running:
-            return True
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return False
-        self._task = loop.create_task(self._run())
-        return True
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                self.check()
-                if self._failing and self.on_error is not None:
-                    self._failing = False
-                    self.on_error(None)  # type: ignore[arg-type]  # back to normal
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # a flaky network or a busy database: keep following
-                log.warning("following the session failed: %s", exc)
-                self._failing = True
-                if self.on_error is not None:
-                    try:
-                        self.on_error(exc)
-                    except Exception:  # pragma: no cover
-                        log.exception("error handler failed")
+        return self._poller.start()
 
     def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
+        self._poller.stop()

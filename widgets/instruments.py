@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Iterator, Literal, Union
 
@@ -403,17 +403,22 @@ class Instrument(_Model):
     def items(self) -> tuple[Item, ...]:
         return tuple(item for section in self.sections for item in section.items)
 
+    @cached_property
+    def _item_index(self) -> dict[str, tuple[Item, Section]]:
+        """item id -> (item, its section); built once per (immutable) instrument."""
+        return {item.id: (item, section) for section in self.sections for item in section.items}
+
     def item(self, item_id: str) -> Item:
-        for item in self.items:
-            if item.id == item_id:
-                return item
-        raise KeyError(f"{self.id}: no item '{item_id}'")
+        found = self._item_index.get(item_id)
+        if found is None:
+            raise KeyError(f"{self.id}: no item '{item_id}'")
+        return found[0]
 
     def section_of(self, item_id: str) -> Section:
-        for section in self.sections:
-            if any(i.id == item_id for i in section.items):
-                return section
-        raise KeyError(f"{self.id}: no item '{item_id}'")
+        found = self._item_index.get(item_id)
+        if found is None:
+            raise KeyError(f"{self.id}: no item '{item_id}'")
+        return found[1]
 
     def scale_for(self, item: Item | str) -> Scale:
         if isinstance(item, str):

@@ -197,14 +197,24 @@ def select(frame: pd.DataFrame | None, instrument: Instrument, occasion: str | N
     elif occ:
         return empty_responses()
     known = {i.id: instrument.scale_for(i) for i in instrument.items}
-    keep = []
-    values = []
-    for item_id, value in zip(df["item_id"].tolist(), df["value"].tolist()):
+    if not len(df):
+        return empty_responses()
+    # each distinct (item, type, value) is converted and checked once, then broadcast to its rows
+    raw = df["value"].astype(object)
+    key = pd.DataFrame({"item": df["item_id"].astype(object).to_numpy(),
+                        "type": raw.map(type, na_action=None).map(id).to_numpy(),
+                        "text": raw.astype(str).to_numpy()})
+    codes = key.groupby(["item", "type", "text"], sort=False).ngroup().to_numpy()
+    first_row = pd.Series(range(len(df))).groupby(codes).first().to_numpy()
+    items, uniq_raw = df["item_id"].to_numpy()[first_row], raw.to_numpy()[first_row]
+    uniq_values, uniq_ok = [], []
+    for item_id, value in zip(items.tolist(), uniq_raw.tolist()):
         v = _py(value)
         scale = known.get(item_id)
-        ok = scale is not None and v is not None and scale.accepts(v)
-        keep.append(ok)
-        values.append(v)
+        uniq_values.append(v)
+        uniq_ok.append(scale is not None and v is not None and scale.accepts(v))
+    keep = pd.Series(uniq_ok, dtype=bool).to_numpy()[codes]
+    values = pd.Series(uniq_values, dtype="object").to_numpy()[codes]
     df = df.assign(value=pd.Series(values, index=df.index, dtype="object"))[keep]
     if "revision" in df.columns and len(df):
         df = df.sort_values("revision", kind="stable").drop_duplicates(["participant_id", "item_id"], keep="last")
@@ -229,21 +239,18 @@ def respondents(frame: pd.DataFrame | None, instrument: Instrument, occasion: st
     df = select(frame, instrument, occasion)
     if df.empty:
         return _empty(RESPONDENT_COLUMNS)
-    rows = []
-    for pid, part in df.groupby("participant_id", sort=False):
-        first = part.iloc[0]
-        rows.append({
-            "participant_id": int(pid),
-            "display_name": first["display_name"],
-            "role": first["role"],
-            "pair_id": _py(first.get("pair_id")),
-            "answered": int(part["item_id"].nunique()),
-            "n_items": len(instrument.items),
-            "submitted_at": part["submitted_at"].max() if "submitted_at" in part else None,
-        })
-    out = pd.DataFrame(rows, columns=RESPONDENT_COLUMNS)
-    return out.iloc[sorted(range(len(out)), key=lambda k: (str(out["display_name"].iloc[k]).casefold(),
-                                                            out["participant_id"].iloc[k]))].reset_index(drop=True)
+    g = df.groupby("participant_id", sort=False)
+    out = g.agg(display_name=("display_name", "first"), role=("role", "first"),
+                answered=("item_id", "nunique")).reset_index()
+    out["pair_id"] = [_py(v) for v in g["pair_id"].first().tolist()] if "pair_id" in df else None
+    out["n_items"] = len(instrument.items)
+    out["submitted_at"] = g["submitted_at"].max().to_numpy() if "submitted_at" in df else None
+    out["participant_id"] = out["participant_id"].astype(int)
+    out["answered"] = out["answered"].astype(int)
+    out = out[RESPONDENT_COLUMNS]
+    order = sorted(range(len(out)), key=lambda k: (str(out["display_name"].iat[k]).casefold(),
+                                                  out["participant_id"].iat[k]))
+    return out.iloc[order].reset_index(drop=True)
 
 
 # -- scores and bands -----------------------------------------------------------
@@ -523,16 +530,24 @@ def text_answers(frame: pd.DataFrame | None, instrument: Instrument, occasion: s
     items = [i for i in instrument.items if instrument.scale_for(i).kind == "text"]
     if df.empty or not items:
         return _empty(TEXT_COLUMNS)
-    rows = []
-    for item in items:
-        part = df[df["item_id"] == item.id]
-        part = part.iloc[sorted(range(len(part)), key=lambda k: str(part["display_name"].iloc[k]).casefold())]
-        for _, r in part.iterrows():
-            rows.append({"item_id": item.id, "number": item.number or "", "text": item.text,
-                         "section_id": instrument.section_of(item.id).id,
-                         "participant_id": int(r["participant_id"]), "display_name": r["display_name"],
-                         "role": r["role"], "answer": r["value"]})
-    return pd.DataFrame(rows, columns=TEXT_COLUMNS) if rows else _empty(TEXT_COLUMNS)
+    order = {item.id: k for k, item in enumerate(items)}
+    part = df[df["item_id"].isin(list(order))]
+    if part.empty:
+        return _empty(TEXT_COLUMNS)
+    part = part.assign(_item=part["item_id"].map(order),
+                       _name=[str(n).casefold() for n in part["display_name"].tolist()])
+    part = part.sort_values(["_item", "_name"], kind="stable")
+    info = {item.id: (item.number or "", item.text, instrument.section_of(item.id).id) for item in items}
+    ids = part["item_id"].tolist()
+    out = pd.DataFrame({"item_id": ids,
+                        "number": [info[i][0] for i in ids],
+                        "text": [info[i][1] for i in ids],
+                        "section_id": [info[i][2] for i in ids],
+                        "participant_id": part["participant_id"].astype(int).tolist(),
+                        "display_name": part["display_name"].tolist(),
+                        "role": part["role"].tolist(),
+                        "answer": part["value"].tolist()}, columns=TEXT_COLUMNS)
+    return out
 
 
 def suppress_small_groups(table: pd.DataFrame, min_n: int, n_col: str = "n", role_col: str = "role") -> pd.DataFrame:

@@ -248,9 +248,8 @@ def respondents(frame: pd.DataFrame | None, instrument: Instrument, occasion: st
     out["participant_id"] = out["participant_id"].astype(int)
     out["answered"] = out["answered"].astype(int)
     out = out[RESPONDENT_COLUMNS]
-    order = sorted(range(len(out)), key=lambda k: (str(out["display_name"].iat[k]).casefold(),
-                                                  out["participant_id"].iat[k]))
-    return out.iloc[order].reset_index(drop=True)
+    out = out.assign(_name=out["display_name"].astype(str).str.casefold())
+    return out.sort_values(["_name", "participant_id"], kind="stable").drop(columns="_name").reset_index(drop=True)
 
 
 # -- scores and bands -----------------------------------------------------------
@@ -264,12 +263,13 @@ def scores(frame: pd.DataFrame | None, instrument: Instrument, occasion: str | N
     answers = answers_by_participant(frame, instrument, occasion)
     people = respondents(frame, instrument, occasion)
     rows = []
-    for _, p in people.iterrows():
-        s = score(instrument, answers.get(int(p["participant_id"]), {}))
+    for pid, name, role in zip(people["participant_id"].tolist(), people["display_name"].tolist(),
+                               people["role"].tolist()):
+        s = score(instrument, answers.get(int(pid), {}))
         rows.append({
-            "participant_id": int(p["participant_id"]),
-            "display_name": p["display_name"],
-            "role": p["role"],
+            "participant_id": int(pid),
+            "display_name": name,
+            "role": role,
             "answered": s.answered,
             "n_items": s.n_items,
             "complete": s.complete,

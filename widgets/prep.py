@@ -204,7 +204,7 @@ def select(frame: pd.DataFrame | None, instrument: Instrument, occasion: str | N
     key = pd.DataFrame({"item": df["item_id"].astype(object).to_numpy(),
                         "type": raw.map(type, na_action=None).map(id).to_numpy(),
                         "text": raw.astype(str).to_numpy()})
-    codes = key.groupby(["item", "type", "text"], sort=False).ngroup().to_numpy()
+    codes = key.groupby(["item", "type", "text"], sort=False, dropna=False).ngroup().to_numpy()
     first_row = pd.Series(range(len(df))).groupby(codes).first().to_numpy()
     items, uniq_raw = df["item_id"].to_numpy()[first_row], raw.to_numpy()[first_row]
     uniq_values, uniq_ok = [], []

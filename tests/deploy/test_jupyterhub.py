@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, browser, browser_available  # noqa: F401  (fixtures)
+from tests.browser.conftest import (ARTIFACTS, _acquire_browser, _release_browser,  # noqa: F401  (fixture)
+                                   browser_available)
 from tests.browser.facilitator import FacilitatorPage
 from tests.browser.pages import ACTION_TIMEOUT, ParticipantPage, labels_for
 
@@ -104,7 +105,19 @@ def answer_and_submit(part: ParticipantPage, values: list[bool]) -> None:
     part.submit()
 
 
-def test_hub_users_and_a_guest_meet_in_one_session(tmp_path: Path, pg_url: str, browser) -> None:  # noqa: F811
+@pytest.fixture(scope="module")
+def browser(browser_available):  # noqa: F811
+    """Chromium for this module only. (The browser tests' package-scoped fixture, imported into a
+    test module, would stay open until the end of the run, and its running event loop would break
+    every later test that calls ``asyncio.run``.)"""
+    b = _acquire_browser()
+    try:
+        yield b
+    finally:
+        _release_browser()
+
+
+def test_hub_users_and_a_guest_meet_in_one_session(tmp_path: Path, pg_url: str, browser) -> None:
     from peerkit.store import Store
 
     with Store(pg_url) as store:  # as the administrator would: peerkit facilitator-key --set KEY

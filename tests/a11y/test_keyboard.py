@@ -47,8 +47,10 @@ class Keyboard:
         self.presses += 1
 
     def type(self, text: str) -> None:
-        """Typing into a text field (the join code and the name)."""
-        self.page.keyboard.type(text)
+        """Typing into a text field (the join code and the name), at a brisk human pace; the field
+        must then show everything typed."""
+        self.page.keyboard.type(text, delay=40)
+        expect(self.page.locator("input:focus")).to_have_value(text)
 
     def focused(self, selector: str) -> bool:
         return self.page.evaluate(_ACTIVE, selector)

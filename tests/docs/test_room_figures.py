@@ -47,7 +47,7 @@ def test_one_idle_cull_timeout_everywhere():
         assert f"{minutes} minutes" in text, f"{page} does not state the {minutes}-minute timeout"
     voila_doc = (ROOT / "docs" / "voila.md").read_text(encoding="utf-8")
     assert f"| `MappingKernelManager.cull_idle_timeout` | `{seconds}` (s) |" in voila_doc
-    for path in ("BENCHMARKS.md", "facilitator-guide/troubleshooting.md",
+    for path in ("BENCHMARKS.md", "facilitator-guide/troubleshooting.md", "facilitator-guide/deploying.md",
                  "deploy/jupyterhub/jupyterhub_config.py"):
         text = (ROOT / path).read_text(encoding="utf-8")
         stated = {int(x) for x in re.findall(r"cull_idle_timeout`?[ =]`?(\d+)", text)}

@@ -106,6 +106,27 @@ def stop_voila(server: VoilaServer) -> None:
     stop_process_group(server.proc, timeout=STOP_TIMEOUT)
 
 
+def kill_voila(server: VoilaServer, timeout: float = 15.0) -> None:
+    """SIGKILL Voila's process group and every kernel it started (they run in sessions of their
+    own), as a crash would, and wait until all of them are gone."""
+    import signal
+
+    import psutil
+
+    try:
+        kernels = psutil.Process(server.proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        kernels = []
+    os.killpg(server.proc.pid, signal.SIGKILL)
+    for k in kernels:
+        try:
+            k.kill()
+        except psutil.NoSuchProcess:
+            pass
+    server.proc.wait(timeout=timeout)
+    psutil.wait_procs(kernels, timeout=timeout)
+
+
 # -- fixtures ----------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")

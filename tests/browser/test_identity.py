@@ -17,19 +17,16 @@ when missing or with PEERKIT_UPDATE_SCREENSHOTS=1, to docs/screenshots/.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import time
 from pathlib import Path
 
-import psutil
 import pytest
 from playwright.sync_api import Browser, expect
 
 from peerkit.instruments import get_instrument
 from peerkit.store import Store
 
-from .conftest import ARTIFACTS, free_port, start_voila, stop_voila
+from .conftest import ARTIFACTS, free_port, kill_voila, start_voila, stop_voila
 from .pages import ACTION_TIMEOUT, PAGE_TIMEOUT, ParticipantPage
 from .test_workshop_flow import MOBILE, failure_screenshots, screenshot
 
@@ -38,22 +35,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 NAME = "Ana Identity"
 TEXT_EXERCISE = "co-learning"
 DRAFT = "My first week: nervous, but the team helped. (typed before the crash)"
-
-
-def _kill(server) -> None:
-    """SIGKILL Voila's process group and its kernels (they run in sessions of their own)."""
-    try:
-        kernels = psutil.Process(server.proc.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        kernels = []
-    os.killpg(server.proc.pid, signal.SIGKILL)
-    for k in kernels:
-        try:
-            k.kill()
-        except psutil.NoSuchProcess:
-            pass
-    server.proc.wait(timeout=15)
-    psutil.wait_procs(kernels, timeout=15)
 
 
 def test_names_codes_reload_and_a_server_restart(browser: Browser, tmp_path: Path, screenshot_dirs) -> None:
@@ -117,7 +98,7 @@ def test_names_codes_reload_and_a_server_restart(browser: Browser, tmp_path: Pat
                 pid = store.participants(session.id)[0].id
                 assert store.load_draft(pid, TEXT_EXERCISE) == {first: DRAFT}
 
-            _kill(server)
+            kill_voila(server)
             killed = time.monotonic()
             banner = a.page.locator(".peerkit-offline")
             expect(banner).to_be_visible(timeout=30_000)

@@ -23,18 +23,15 @@ refused.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
 from pathlib import Path
 
-import psutil
 import pytest
 import sqlalchemy as sa
 
 from peerkit.instruments import get_instrument
 from peerkit.store import Store, answers_hash
-from tests.browser.conftest import start_voila, stop_voila
+from tests.browser.conftest import kill_voila, start_voila, stop_voila
 
 from .kernel import KernelRunner, connection_file, open_page
 
@@ -106,22 +103,6 @@ print("AFTER", sub.revision, sub.created, flush=True)
 """
 
 
-def _kill_everything(server) -> None:
-    """SIGKILL Voila's process group and every kernel it started (they run in their own sessions)."""
-    try:
-        kernels = psutil.Process(server.proc.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        kernels = []
-    os.killpg(server.proc.pid, signal.SIGKILL)
-    for k in kernels:
-        try:
-            k.kill()
-        except psutil.NoSuchProcess:
-            pass
-    server.proc.wait(timeout=10)
-    psutil.wait_procs(kernels, timeout=10)
-
-
 def _value(lines: list[str], tag: str) -> str:
     found = [ln.split(" ", 1)[1] for ln in lines if ln.startswith(tag + " ")]
     assert found, f"the kernel printed no {tag}: {lines[-5:]}"
@@ -146,7 +127,7 @@ def test_sigkill_voila_between_submissions_loses_no_acknowledged_answer(tmp_path
         lines = runner.stream_until(
             SUBMIT_LOOP.format(draft=DRAFT_EXERCISE, exercise=EXERCISE),
             lambda ls: sum(ln.startswith("ACK ") for ln in ls) >= ACKS_BEFORE_KILL, timeout=90)
-        _kill_everything(server)  # mid-loop: the kernel was between (or inside) submissions
+        kill_voila(server, timeout=10)  # mid-loop: the kernel was between (or inside) submissions
         lines += runner.drain()  # acknowledgements still in the pipe at the kill
     finally:
         if runner is not None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -34,6 +33,8 @@ import psutil
 import pytest
 
 from peerkit.serve import kit_root
+
+from .servers import terminate
 
 ROOT = kit_root()
 HERE = Path(__file__).resolve().parent
@@ -114,19 +115,7 @@ class Hub:
             procs = [psutil.Process(self.proc.pid), *psutil.Process(self.proc.pid).children(recursive=True)]
         except psutil.NoSuchProcess:
             procs = []
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                pass
-        _gone, alive = psutil.wait_procs(procs, timeout=15)
-        for p in alive:
-            try:
-                p.kill()
-            except psutil.NoSuchProcess:
-                pass
-        psutil.wait_procs(alive, timeout=10)
+        terminate(self.proc, procs, wait=60, grace=15)
 
 
 def write_config(base: Path, ports: list[int], chp: str) -> Path:

@@ -88,20 +88,7 @@ class PeerkitServer:
     def stop(self) -> None:
         """Stop as Ctrl-C would (SIGTERM: peerkit serve stops Voila and its kernels); whatever
         is still alive after a bounded wait is killed."""
-        procs = self.processes()
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                pass
-        _gone, alive = psutil.wait_procs(procs, timeout=10)
-        for p in alive:
-            try:
-                p.kill()
-            except psutil.NoSuchProcess:
-                pass
-        psutil.wait_procs(alive, timeout=10)
+        terminate(self.proc, self.processes(), wait=40, grace=10)
         if self.proc.poll() is None:
             self.proc.wait(timeout=10)
 
@@ -193,3 +180,21 @@ def free_ports(n: int) -> list[int]:
     finally:
         for s in socks:
             s.close()
+
+
+def terminate(proc: subprocess.Popen, procs: Sequence[psutil.Process], *, wait: float, grace: float) -> None:
+    """SIGTERM ``proc`` and wait up to ``wait`` s for it; then whatever of ``procs`` (it and its
+    children, listed beforehand) is still alive after ``grace`` s more is killed."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            pass
+    _gone, alive = psutil.wait_procs(procs, timeout=grace)
+    for p in alive:
+        try:
+            p.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(alive, timeout=10)

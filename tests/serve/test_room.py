@@ -7,7 +7,6 @@ import asyncio
 import concurrent.futures as cf
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -166,13 +165,7 @@ def test_peerkit_serve_prepares_the_room_and_serves_arrivals_beyond_it(tmp_path)
         log = "".join(lines)
         assert "Traceback" not in log
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
+        serve.stop_process_group(proc, timeout=60)
     deadline = time.monotonic() + 15
     while not serve.port_free("127.0.0.1", port) and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -125,13 +124,7 @@ def test_peerkit_serve_starts_voila_loads_the_demo_and_stops(tmp_path):
         assert "<title>peerkit · start</title>" in page
         assert "from peerkit.pages import" not in page  # no source cells
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
+        serve.stop_process_group(proc, timeout=30)
     # Voila (its own process group) was stopped with peerkit: the port is free again
     deadline = time.monotonic() + 15
     while not serve.port_free("127.0.0.1", port) and time.monotonic() < deadline:

@@ -29,7 +29,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import re
 import sys
 import tempfile
 import time
@@ -208,15 +207,10 @@ of the {r['kernels']} kernel processes (user + system, psutil) over {r['window_s
 
 
 def write_section(r: dict) -> None:
+    from benchmarks.sections import write_marked_section
+
     path = ROOT / "BENCHMARKS.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# peerkit benchmarks\n"
-    block = section(r)
-    if MARK_START in text:
-        text = re.sub(re.escape(MARK_START) + r".*?" + re.escape(MARK_END) + r"\n?", lambda _m: block, text,
-                      flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.write_text(text, encoding="utf-8")
+    write_marked_section(path, MARK_START, MARK_END, section(r))
     print(f"wrote the section to {path}")
 
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import re
 import statistics
 import sys
 import tempfile
@@ -166,15 +165,10 @@ temporary SQLite store; the dashboard's Group tab switching exercise as a facili
 
 
 def write_section(r: dict) -> None:
+    from benchmarks.sections import write_marked_section
+
     path = ROOT / "BENCHMARKS.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# peerkit benchmarks\n"
-    block = section(r)
-    if MARK_START in text:
-        text = re.sub(re.escape(MARK_START) + r".*?" + re.escape(MARK_END) + r"\n?", lambda _m: block, text,
-                      flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.write_text(text, encoding="utf-8")
+    write_marked_section(path, MARK_START, MARK_END, section(r))
     print(f"wrote the section to {path}")
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 import sys
 import time
 from pathlib import Path
@@ -26,6 +25,7 @@ if str(ROOT) not in sys.path:  # run as a script
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import harness as h  # noqa: E402
+from benchmarks.sections import write_marked_section  # noqa: E402
 from benchmarks.stats import Row, median  # noqa: E402
 
 BEGIN, END = "<!-- reports-benchmark:begin -->", "<!-- reports-benchmark:end -->"
@@ -161,12 +161,7 @@ def _write_section(res: dict, path: Path, mach: dict) -> None:
     body = "\n".join([BEGIN, f"## Reports (measured {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, "
                              f"{mach['cores']} cores, load average {mach['load_at_start']} at start)", "",
                       *notes(res)[2:], END])
-    text = path.read_text(encoding="utf-8") if path.exists() else "# peerkit benchmarks\n"
-    if BEGIN in text and END in text:
-        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _m: body, text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + body + "\n"
-    path.write_text(text, encoding="utf-8")
+    write_marked_section(path, BEGIN, END, body)
 
 
 def main(argv: list[str] | None = None) -> int:

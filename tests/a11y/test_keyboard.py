@@ -79,6 +79,9 @@ def choose_exercise(kb: Keyboard, instrument_id: str) -> None:
     select = ".peerkit-exercise select"
     kb.tab_to(select, "exercise list", back=kb.focused(".peerkit-form *"))
     title = get_instrument(instrument_id).title
+    # the list is filled when the join is stored (just after "signed in" shows): wait for it
+    page.wait_for_function("([sel, title]) => [...(document.querySelector(sel)?.options || [])]"
+                           ".some(o => o.value === title)", arg=[select, title], timeout=ACTION_TIMEOUT)
     options = page.eval_on_selector(select, "s => [s.selectedIndex, [...s.options].map(o => o.value)]")
     current, values = options
     target = values.index(title)

@@ -83,22 +83,25 @@ def test_double_submit_saves_once(make_form):
     assert "revision 2" in form.status.value
 
 
-def test_submit_disables_button_while_saving(make_form):
+def test_submit_marks_button_busy_while_saving_and_ignores_a_second_click(make_form):
     form, backend = make_form("readiness-timeline")
     fill(form)
     seen = []
     real = backend.submit
 
     def slow_submit(answers, **kw):
-        seen.append(form.submit_button.disabled)
+        seen.append(("peerkit-busy" in form.submit_button._dom_classes, form.submit_button.disabled,
+                     form.submit_button.description))
         form.submit_button.click()  # a second click arriving while the first is saving
         return real(answers, **kw)
 
     backend.submit = slow_submit
     form.submit_button.click()
-    assert seen == [True]
+    # busy (a class that stops a second tap), never disabled (that would drop keyboard focus)
+    assert seen == [(True, False, "Saving…")]
     assert len(backend.revisions) == 1
-    assert form.submit_button.disabled is False
+    assert "peerkit-busy" not in form.submit_button._dom_classes
+    assert form.submit_button.description != "Saving…"
 
 
 def test_partial_submit_lists_unanswered(make_form, instruments):

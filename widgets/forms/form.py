@@ -333,14 +333,17 @@ class InstrumentForm(widgets.VBox):
     def _on_submit(self, _button: Any = None) -> None:
         if self._busy:  # a second click while the first is being saved
             return
+        # Busy, not disabled: a disabled button drops keyboard focus to the page, and a participant
+        # using the keyboard or a screen reader would have to find their place again. The class
+        # (kit.css) stops a second tap reaching the button and shows that it is working.
         self._busy = True
-        self.submit_button.disabled = True
+        self.submit_button.add_class("peerkit-busy")
         self.submit_button.description = "Saving…"
         try:
             self.submit()
         finally:
             self._busy = False
-            self.submit_button.disabled = False
+            self.submit_button.remove_class("peerkit-busy")
             self.submit_button.description = SUBMIT_LABEL
 
     def submit(self) -> Any:

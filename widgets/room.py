@@ -20,6 +20,10 @@ Voila unchanged except for its kernel manager:
   * readiness is written to ``room.json`` in the data folder (``$PEERKIT_HOME``), which
     ``peerkit serve`` prints and the facilitator dashboard shows ("ready for 40 participants").
 
+Its pages use the kit's Voila template ``peerkit`` (:data:`TEMPLATES`, Voila's ``lab`` with the
+kit's error page): a page whose kernel could not be started after every attempt answers 503 and
+says, in plain words, that the server is busy and that the page tries again by itself.
+
 The participant kernel itself imports nothing of Voila: ``?code=`` is read in the browser
 (:mod:`peerkit.forms.opening`).
 """
@@ -38,6 +42,8 @@ from typing import Any, Sequence
 __all__ = [
     "PARTICIPANT_NOTEBOOK",
     "START_ATTEMPTS",
+    "TEMPLATE",
+    "TEMPLATES",
     "main",
     "pool_size",
     "read_status",
@@ -47,6 +53,9 @@ __all__ = [
 ]
 
 PARTICIPANT_NOTEBOOK = "participant.ipynb"
+TEMPLATE = "peerkit"
+# a Jupyter data folder holding voila/templates/peerkit (added to JUPYTER_PATH by :func:`main`)
+TEMPLATES = Path(__file__).resolve().parent
 START_ATTEMPTS = 3
 STATUS_FILE = "room.json"
 QUIET_SECONDS = 20.0  # no page served for this long: the room has arrived, refill the pool
@@ -144,7 +153,11 @@ def _retrying(base: type) -> type:
                 except Exception:  # noqa: BLE001 - it is gone already
                     pass
                 await asyncio.sleep(0.25 * attempt)
-            raise RuntimeError(f"the kernel could not be started after {self.start_attempts} attempts: {last}")
+            # 503 "busy": the kit's error page (template ``peerkit``) says so and tries again itself
+            from tornado.web import HTTPError
+
+            raise HTTPError(503, "the kernel could not be started after %d attempts: %s",
+                            self.start_attempts, last, reason="Server busy")
 
         async def _check_started(self, kernel_id: str) -> str | None:
             """None when the kernel answers kernel_info, else what went wrong."""
@@ -322,6 +335,9 @@ def _install() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m peerkit.room NOTEBOOKS [voila options]``: Voila with the kit's kernel manager."""
     _install()
+    # the kit's template folder first, so that Voila finds ``--template=peerkit``
+    paths = [str(TEMPLATES), *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
     from voila.app import Voila
 
     Voila.launch_instance(argv=list(argv) if argv is not None else None)

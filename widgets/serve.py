@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence, TextIO
 
+from .room import TEMPLATE
+
 __all__ = [
     "ServeError",
     "add_arguments",
@@ -192,6 +194,8 @@ def voila_command(host: str, port: int, notebooks: Path | None = None,
         f"--Voila.ip={host}",
         f"--port={port}",
         "--Voila.port_retries=0",  # fail on a busy port instead of silently moving
+        *([] if "--template" in given or "--VoilaConfiguration.template" in given
+          else [f"--VoilaConfiguration.template={TEMPLATE}"]),  # Voila's lab + the kit's error page
         *executor,
         *extra,
     ]

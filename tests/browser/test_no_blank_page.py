@@ -10,6 +10,10 @@ of the participant notebook:
   has not appeared and links to the page again;
 - ``participant.ipynb`` with ``--VoilaExecutor.iopub_timeout`` of 0 (a tiny timeout; Voila's default
   of 4 s dropped the form of most pages of a busy room): the form or the note, never nothing.
+
+A second Voila serves a notebook whose kernel dies at every start (a kernel spec that exits at
+once): after the kit's retries the page answers 503 with the kit's error page, which says in
+plain words that the server is busy, offers "Try again now" and tries again by itself.
 """
 
 from __future__ import annotations
@@ -39,11 +43,11 @@ def _variant(cells_before: str = "", replace: str | None = None) -> dict:
     return nb
 
 
-def _serve(folder: Path, home: Path, extra: list[str]) -> VoilaServer:
+def _serve(folder: Path, home: Path, extra: list[str], env_extra: dict | None = None) -> VoilaServer:
     port = free_port()
     home.mkdir(parents=True, exist_ok=True)
     db_url = f"sqlite:///{home / 'peerkit.sqlite'}"
-    env = {**os.environ, "PEERKIT_DB_URL": db_url, "PEERKIT_HOME": str(home)}
+    env = {**os.environ, "PEERKIT_DB_URL": db_url, "PEERKIT_HOME": str(home), **(env_extra or {})}
     log = home / "voila.log"
     with open(log, "wb") as fh:
         proc = subprocess.Popen(voila_command("127.0.0.1", port, folder, extra), cwd=ROOT, env=env,
@@ -125,3 +129,59 @@ def test_tiny_iopub_timeout_never_gives_an_empty_page(pages, browser):
             assert _form_or_note(page) in ("form", "note")
         finally:
             ctx.close()
+
+
+def _count(path: Path, text: str) -> int:
+    return path.read_text(encoding="utf-8", errors="replace").count(text)
+
+
+def test_a_kernel_that_cannot_start_says_so_and_tries_again(browser, tmp_path):
+    from tests.a11y import helpers as a11y
+
+    share = tmp_path / "share"
+    spec = share / "kernels" / "broken"
+    spec.mkdir(parents=True)
+    # a kernel that exits at once, at every start (as when no kernel can start on a failing server)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": ["/bin/sh", "-c", "exit 1", "{connection_file}"], "display_name": "broken", "language": "python"}))
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    nb = _variant()
+    nb["metadata"]["kernelspec"] = {"name": "broken", "display_name": "broken", "language": "python"}
+    (folder / "participant.ipynb").write_text(json.dumps(nb))
+    server = _serve(folder, tmp_path / "home", [], {"JUPYTER_PATH": str(share)})
+    try:
+        import urllib.error
+        import urllib.request
+
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(server.url("participant.ipynb"), timeout=120)
+        assert err.value.code == 503
+        log = server.log
+        assert _count(log, "Kernel start failed") + _count(log, "did not come up") >= 3  # every attempt made
+
+        ctx = browser.new_context(viewport={"width": 375, "height": 667})
+        page = ctx.new_page()
+        try:
+            page.goto(server.url("participant.ipynb"), timeout=120_000)
+            heading = page.get_by_role("heading", level=1)
+            assert heading.inner_text() == "This page could not be opened yet"
+            assert "very busy" in page.inner_text("main")
+            assert "Internal Server Error" not in page.content() and "Traceback" not in page.content()
+            retry = page.get_by_role("button", name="Try again now")
+            page.keyboard.press("Tab")
+            assert retry.evaluate("b => b === document.activeElement")  # the first stop for the keyboard
+            assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
+            page.screenshot(path=str(ROOT / "test-artifacts" / "participant-server-busy-375.png"), full_page=True)
+            result = a11y.audit(page, "participant: server busy (503)")
+            a11y.assert_no_serious(result)
+            # the page tries again by itself (after 8-20 s): the server sees another request
+            before = _count(log, "503 GET /voila/render/participant.ipynb")
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and _count(log, "503 GET /voila/render/participant.ipynb") <= before:
+                page.wait_for_timeout(500)
+            assert _count(log, "503 GET /voila/render/participant.ipynb") > before, "the page did not try again"
+        finally:
+            ctx.close()
+    finally:
+        stop_voila(server)

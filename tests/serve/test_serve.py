@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import socket
@@ -50,6 +51,16 @@ def test_voila_command_serves_the_notebooks_folder():
     assert executor["iopub_timeout"] >= 60 and executor["startup_timeout"] >= 60
     for key, value in executor.items():
         assert f"--VoilaExecutor.{key}={value}" in cmd
+    # the kit's template (Voila's lab with the kit's error page) ships with the package
+    assert "--VoilaConfiguration.template=peerkit" in cmd
+    from peerkit import room
+
+    folder = room.TEMPLATES / "voila" / "templates" / room.TEMPLATE
+    assert json.loads((folder / "conf.json").read_text())["base_template"] == "lab"
+    assert "This page could not be opened yet" in (folder / "error.html").read_text()
+    # an explicit template wins
+    assert not any(a.startswith("--VoilaConfiguration.template=peerkit")
+                   for a in serve.voila_command("127.0.0.1", 8866, extra=["--template=reveal"]))
 
 
 def test_parser_defaults_and_db_in_either_place():

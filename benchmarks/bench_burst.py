@@ -330,9 +330,13 @@ def run(quick: bool, log: Callable[[str], None], levels: tuple[int, ...] | None 
 
 
 if __name__ == "__main__":  # a single variant by hand: python -m benchmarks.bench_burst cold 10
-    variant = sys.argv[1] if len(sys.argv) > 1 else "cold"
-    ns = tuple(int(x) for x in sys.argv[2:]) or (10,)
-    res = run(True, print, levels=ns, variants=(variant,), extras=False)
+    import argparse
+
+    ap = argparse.ArgumentParser(description="One burst variant by hand (make bench runs them all).")
+    ap.add_argument("variant", nargs="?", default="cold", choices=("cold", "prepared", "cold+load"))
+    ap.add_argument("n", nargs="*", type=int, default=[10], help="people opening the link at once")
+    ns_args = ap.parse_args()
+    res = run(True, print, levels=tuple(ns_args.n), variants=(ns_args.variant,), extras=False)
     print(res["headline"])
     print(json.dumps({k: v for k, v in res.items() if k not in ("rows",)}, default=str)[:4000])
     h.cleanup()

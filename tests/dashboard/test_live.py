@@ -157,3 +157,28 @@ def test_start_page_join_card_and_display_group_size(monkeypatch):
     assert pages._display_min_group() == 4
     monkeypatch.delenv("PEERKIT_DISPLAY_MIN_GROUP")
     assert pages._display_min_group() == 3
+
+
+def test_projector_reveals_the_opened_occasion_only(store, curriculum, live_app):
+    """A repeated exercise (before / after the course): the projector shows the results of the
+    occasion the facilitator opened, not every occasion at once."""
+    sid = live_app.session.id
+    screen = projector_view(store, sid, instruments=curriculum, min_group=2)
+    ins = curriculum["role-clarity-checklist"]
+    pre, post = (o.label for o in ins.occasions)
+    people = [store.join(sid, n, "supervisor") for n in ("Ann", "Bea")]
+    store.open_exercise(sid, ins.id, "pre")
+    for p in people:
+        store.submit(p.id, ins, _answers(ins, True), "pre")
+    store.reveal_results(sid)
+    screen.refresh()
+    shown = screen.results.content.value
+    assert pre in shown and post not in shown
+    store.open_exercise(sid, ins.id, "post")
+    for p in people:
+        store.submit(p.id, ins, _answers(ins, False), "post")
+    store.reveal_results(sid)
+    screen.refresh()
+    shown = screen.results.content.value
+    assert post in shown and pre not in shown
+    screen.close()

@@ -44,6 +44,9 @@ class GroupPanel(widgets.VBox):
         self._warm_again = False
         self._foreground = 0  # views being computed for the facilitator right now
         self.computed = 0  # how many exercise views were computed (tests and the benchmark read it)
+        # one occasion only (the projector, for the occasion the facilitator opened); "" = every
+        # occasion of an exercise, then the before/after change
+        self.occasion = ""
         self.overview = widgets.HTML()
         self.picker = widgets.Dropdown(description="Exercise", options=[], style={"description_width": "initial"},
                                        layout=widgets.Layout(width="100%", max_width="720px"))
@@ -84,7 +87,8 @@ class GroupPanel(widgets.VBox):
         ids = {p for p, _, _ in subs}
         people = tuple(sorted((p.id, p.role, p.display_name if self.names else "")
                               for p in model.participants if p.id in ids))
-        return (ins.id, subs, people)
+        occasion = self.occasion if self.occasion in ins.occasion_ids else ""
+        return (ins.id, subs, people, occasion)
 
     def exercise_html(self, ins: Instrument) -> str:
         """The view of one exercise, computed once per change of its own answers (kept for the
@@ -100,7 +104,11 @@ class GroupPanel(widgets.VBox):
         return html
 
     def _compute(self, ins: Instrument, key: tuple, frame: Any) -> str:
-        bl = _blocks.instrument_blocks(frame, ins, names=self.names, min_group=self.min_group)
+        occasion = key[-1]
+        if occasion:
+            bl = _blocks.group_blocks(frame, ins, occasion, names=self.names, min_group=self.min_group)
+        else:
+            bl = _blocks.instrument_blocks(frame, ins, names=self.names, min_group=self.min_group)
         src = ins.source.title + (f" — {ins.source.exercise}" if ins.source.exercise else "")
         html = (f"<h3>{esc(ins.title)}</h3><p class=\"peerkit-source\">{esc(src)}</p>"
                 + "".join(b.html(fmt="svg") for b in bl))

@@ -345,7 +345,7 @@ class ProjectorView(widgets.VBox):
             if state.phase == "revealed":
                 head = head.replace("<h2>", '<h2 class="peerkit-projector-small">', 1)
                 self.main.value = head + "<p class=\"peerkit-projector-state\">The group's results</p>"
-                self._show_results(ins)
+                self._show_results(ins, state.occasion)
             else:
                 count = self.store.live_count(self.session_id, ins, state.occasion)
                 word = "Answering is open" if state.phase == "open" else "Answering is closed"
@@ -355,7 +355,7 @@ class ProjectorView(widgets.VBox):
                 self._hide_results()
         self.updated.value = f"Last updated {now_hms()}"
 
-    def _show_results(self, ins: Instrument) -> None:
+    def _show_results(self, ins: Instrument, occasion: str = "") -> None:
         if self.results is None:
             self.results = GroupPanel(self.instruments, names=False, min_group=self.min_group, dpi=110)
             self.results.picker.layout.display = "none"
@@ -364,8 +364,11 @@ class ProjectorView(widgets.VBox):
         if self.model is None:
             self.model = SessionModel(self.store, self.session_id)
         changed = self.model.refresh()
+        self.results.occasion = occasion  # the occasion that was opened, not every occasion
         if changed or self.results.model is None:
             self.results.update(self.model)
+        else:
+            self.results.render()  # the same data, perhaps another occasion
         if self.results.picker.value != ins.id:
             if ins.id in [v for _, v in self.results.picker.options]:
                 self.results.picker.value = ins.id

@@ -36,7 +36,7 @@ def cache_key(files: list[Path]) -> str:
 
     h = hashlib.sha256()
     h.update(f"pydantic={pydantic.VERSION};{sys.version}".encode())
-    h.update(Path(__file__).with_name("instruments.py").read_bytes())  # the model's definition
+    h.update((Path(__file__).parent / "instruments" / "model.py").read_bytes())  # the model's definition
     for path in files:
         h.update(path.name.encode() + b"\0")
         h.update(path.read_bytes())

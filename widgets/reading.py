@@ -15,7 +15,8 @@ from pathlib import Path
 
 from pydantic import Field
 
-from .instruments import Id, InstrumentError, Source, Text, _Model, data_dir, parse_model
+from .instruments import Id, InstrumentError, Source, Text, data_dir, parse_model
+from .instruments.model import _Model
 
 __all__ = ["Entry", "Part", "Reading", "get_reading", "load_readings", "reading_files"]
 

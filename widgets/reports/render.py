@@ -21,7 +21,7 @@ from typing import Any, Callable, Mapping
 
 import pandas as pd
 
-from .. import plots
+from ..plots.tables import _cell
 from .data import Paper, paper as _paper
 
 __all__ = ["PdfUnavailable", "TEMPLATES", "block_view", "chart_uri", "pdf_available", "render_html",
@@ -186,7 +186,7 @@ def table_view(df: pd.DataFrame | None, caption: str, columns: Mapping[str, str]
         cells = []
         for c in cols:
             v = record.get(c)
-            text = str(formatters[c](v)) if c in formatters else plots._cell(v, digits)
+            text = str(formatters[c](v)) if c in formatters else _cell(v, digits)
             longest[c] = max(longest[c], len(text))
             is_num = _is_num(v) and not (isinstance(v, float) and math.isnan(v))
             if text and not is_num:

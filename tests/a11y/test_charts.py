@@ -1,7 +1,7 @@
 """Charts are readable without colour vision and never stand alone (unit tests, no browser).
 
 - The palette of :mod:`peerkit.plots` is colour-blind safe: every colour is one of the Okabe-Ito
-  colours (their published values, written out here so a typo in plots.py is caught) or of
+  colours (their published values, written out here so a typo in plots/common.py is caught) or of
   matplotlib's tableau-colorblind10, or a neutral grey.
 - Colour is never the only cue: in every chart drawn for the demo session (the group view of
   each exercise and a pair's comparison), series of different colours also differ by hatching

@@ -32,8 +32,11 @@ class GroupPanel(widgets.VBox):
     """Aggregates of the chosen instrument, rebuilt when the data change."""
 
     def __init__(self, instruments: dict[str, Instrument], *, names: bool = True, min_group: int = 1,
-                 dpi: int = 90):
+                 dpi: int = 90, title: bool = True):
         self.instruments = instruments
+        # the exercise's title as a heading (h3, blocks h4); without it (the projector, whose own
+        # h2 names the exercise) the blocks are h3, so that heading levels never skip one
+        self.title = title
         self.names = names
         self.min_group = min_group
         self.dpi = dpi
@@ -110,8 +113,8 @@ class GroupPanel(widgets.VBox):
         else:
             bl = _blocks.instrument_blocks(frame, ins, names=self.names, min_group=self.min_group)
         src = ins.source.title + (f" — {ins.source.exercise}" if ins.source.exercise else "")
-        html = (f"<h3>{esc(ins.title)}</h3><p class=\"peerkit-source\">{esc(src)}</p>"
-                + "".join(b.html(fmt="svg") for b in bl))
+        html = ((f"<h3>{esc(ins.title)}</h3>" if self.title else "") + f"<p class=\"peerkit-source\">{esc(src)}</p>"
+                + "".join(b.html(fmt="svg", heading_level=4 if self.title else 3) for b in bl))
         for k in [k for k in list(self._cache) if k[0] == ins.id and k != key]:
             self._cache.pop(k, None)  # an older state of this exercise
         self._cache[key] = html

@@ -261,8 +261,6 @@ class LivePanel(widgets.VBox):
 PROJECTOR_CSS = """
 .peerkit-projector { font-size: 22px; line-height: 1.4; --jp-widgets-font-size: 22px; --jp-ui-font-size1: 22px;
   --jp-content-font-size1: 22px; }
-.peerkit-projector .peerkit-dash-group-content :is(.widget-html-content, .jupyter-widget-html-content) >
-  h3:first-child { display: none; }
 .peerkit-projector h2.peerkit-projector-small { font-size: 1.5em; }
 .peerkit-projector .peerkit-dash-group-content p, .peerkit-projector .peerkit-dash-group-content li,
 .peerkit-projector .peerkit-dash-group-content figcaption { font-size: 22px; }
@@ -357,7 +355,8 @@ class ProjectorView(widgets.VBox):
 
     def _show_results(self, ins: Instrument, occasion: str = "") -> None:
         if self.results is None:
-            self.results = GroupPanel(self.instruments, names=False, min_group=self.min_group, dpi=110)
+            self.results = GroupPanel(self.instruments, names=False, min_group=self.min_group, dpi=110,
+                                      title=False)
             self.results.picker.layout.display = "none"
             self.results.overview.layout.display = "none"
             self.holder.children = (self.main, self.results)

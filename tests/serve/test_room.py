@@ -106,9 +106,13 @@ def test_kernel_starts_are_checked_and_retried():
     assert asyncio.run(km.start_kernel(kernel_name="python3")) == "k3"
     assert km.calls == 3 and km.shut == ["k2"]  # the kernel that died was cleaned up
 
+    # every attempt failed: the page gets 503 ("busy"), which the kit's error page explains
+    from tornado.web import HTTPError
+
     km2 = cls(start_attempts=2, start_check_timeout=5.0)
-    with pytest.raises(RuntimeError, match="could not be started after 2 attempts"):
+    with pytest.raises(HTTPError, match="could not be started after 2 attempts") as err:
         asyncio.run(km2.start_kernel(kernel_name="python3"))
+    assert err.value.status_code == 503
 
 
 def _free_port() -> int:

@@ -28,7 +28,7 @@ import pandas as pd
 
 from .compare import compare_pair, largest_gaps, pre_post, section_summary
 from .instruments import Instrument, Scale
-from .scoring import score
+from .scoring import is_answered
 
 __all__ = [
     "RESPONSE_COLUMNS",
@@ -133,7 +133,8 @@ def instrument_key(instrument: Instrument | str, occasion: str = "") -> str:
 
 
 def _roles_present(roles: Iterable[str]) -> list[str]:
-    present = list(dict.fromkeys(str(r) for r in roles if r is not None and r == r))
+    uniq = pd.unique(pd.Series(roles if isinstance(roles, pd.Series) else list(roles), dtype=object))
+    present = list(dict.fromkeys(str(r) for r in uniq if r is not None and r == r))
     ordered = [r for r in ROLE_ORDER if r in present]
     return ordered + sorted(r for r in present if r not in ROLE_ORDER)
 
@@ -183,14 +184,59 @@ def _empty(columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
 
 
+# -- one frame, many views: results kept with the frame ---------------------------------
+
+_MEMO = "_peerkit_prep_memo"
+
+
+def _memo(frame: pd.DataFrame, name: str, instrument: Any, occasion: Any, compute) -> Any:
+    """``compute()``, once per frame, step, instrument and occasion.
+
+    The group view asks the same frame for several aggregates of one exercise (respondents,
+    bands, score summary, areas, spread ...) and every one starts from the same selection and the
+    same scores: those are computed once and kept on the frame object itself, so they live exactly
+    as long as the frame (a refresh reads a new frame, and with it starts afresh). Frames are
+    treated as read-only snapshots (``Store.responses_frame`` returns a new one on every read);
+    the public functions hand out copies, so a caller changing a result changes nothing kept.
+    """
+    memo = frame.__dict__.get(_MEMO)
+    if memo is None:
+        memo = {}
+        object.__setattr__(frame, _MEMO, memo)  # not a column: plain attribute, not copied by pandas
+    key = (name, id(instrument), occasion)
+    hit = memo.get(key)
+    if hit is not None and hit[0] is instrument:
+        return hit[1]
+    value = compute()
+    memo[key] = (instrument, value)  # the instrument is kept too, so its id cannot be reused
+    return value
+
+
+def _rows_of(frame: pd.DataFrame, instrument_id: str) -> pd.DataFrame:
+    """The rows of one instrument (positions found for every instrument in one pass over the frame)."""
+    index = _memo(frame, "rows", None, None,
+                  lambda: frame.groupby(frame["instrument_id"].astype(object), sort=False).indices)
+    pos = index.get(instrument_id)
+    return frame.iloc[pos] if pos is not None else frame.iloc[0:0]
+
+
 # -- selecting one instrument's answers ---------------------------------------
 
 def select(frame: pd.DataFrame | None, instrument: Instrument, occasion: str | None = None) -> pd.DataFrame:
     """The rows of one instrument and occasion, restricted to valid answers on known items."""
+    return _select(frame, instrument, occasion).copy()
+
+
+def _select(frame: pd.DataFrame | None, instrument: Instrument, occasion: str | None = None) -> pd.DataFrame:
+    """:func:`select`, kept with the frame (read-only: the prep functions' shared starting point)."""
     if frame is None or len(frame) == 0:
         return empty_responses()
     occ = default_occasion(instrument) if occasion is None else occasion
-    df = frame[frame["instrument_id"] == instrument.id]
+    return _memo(frame, "select", instrument, occ, lambda: _select_rows(frame, instrument, occ))
+
+
+def _select_rows(frame: pd.DataFrame, instrument: Instrument, occ: str) -> pd.DataFrame:
+    df = _rows_of(frame, instrument.id)
     if "occasion" in df.columns:
         occs = df["occasion"].astype(object).where(df["occasion"].notna(), "").astype(str)
         df = df[occs == occ]
@@ -224,7 +270,7 @@ def select(frame: pd.DataFrame | None, instrument: Instrument, occasion: str | N
 def answers_by_participant(frame: pd.DataFrame | None, instrument: Instrument,
                            occasion: str | None = None) -> dict[int, dict[str, Any]]:
     """``{participant_id: {item_id: value}}`` for everyone who answered the instrument."""
-    df = select(frame, instrument, occasion)
+    df = _select(frame, instrument, occasion)
     out: dict[int, dict[str, Any]] = {}
     for pid, item_id, value in zip(df["participant_id"].tolist(), df["item_id"].tolist(), df["value"].tolist()):
         out.setdefault(int(pid), {})[item_id] = value
@@ -236,9 +282,18 @@ RESPONDENT_COLUMNS = ["participant_id", "display_name", "role", "pair_id", "answ
 
 def respondents(frame: pd.DataFrame | None, instrument: Instrument, occasion: str | None = None) -> pd.DataFrame:
     """One row per participant who submitted the instrument (occasion), by name."""
-    df = select(frame, instrument, occasion)
+    return _respondents(frame, instrument, occasion).copy()
+
+
+def _respondents(frame: pd.DataFrame | None, instrument: Instrument, occasion: str | None = None) -> pd.DataFrame:
+    df = _select(frame, instrument, occasion)
     if df.empty:
         return _empty(RESPONDENT_COLUMNS)
+    occ = default_occasion(instrument) if occasion is None else occasion
+    return _memo(frame, "respondents", instrument, occ, lambda: _respondent_rows(df, instrument))
+
+
+def _respondent_rows(df: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     g = df.groupby("participant_id", sort=False)
     out = g.agg(display_name=("display_name", "first"), role=("role", "first"),
                 answered=("item_id", "nunique")).reset_index()
@@ -259,27 +314,88 @@ SCORE_COLUMNS = ["participant_id", "display_name", "role", "answered", "n_items"
 
 
 def scores(frame: pd.DataFrame | None, instrument: Instrument, occasion: str | None = None) -> pd.DataFrame:
-    """Each respondent's score (``peerkit.scoring.score``): value, mean and band."""
-    answers = answers_by_participant(frame, instrument, occasion)
-    people = respondents(frame, instrument, occasion)
-    rows = []
-    for pid, name, role in zip(people["participant_id"].tolist(), people["display_name"].tolist(),
-                               people["role"].tolist()):
-        s = score(instrument, answers.get(int(pid), {}))
-        rows.append({
-            "participant_id": int(pid),
-            "display_name": name,
-            "role": role,
-            "answered": s.answered,
-            "n_items": s.n_items,
-            "complete": s.complete,
-            "value": s.value if s.value is not None else math.nan,
-            "mean": s.mean if s.mean is not None else math.nan,
-            "band": s.band.label if s.band is not None else None,
-        })
-    if not rows:
+    """Each respondent's score (``peerkit.scoring.score``): value, mean and band.
+
+    Computed for the whole group at once (:func:`_score_rows`), with the same results as
+    ``peerkit.scoring.score`` on each respondent's answers (tests check this on every instrument)."""
+    return _scores(frame, instrument, occasion).copy()
+
+
+def _scores(frame: pd.DataFrame | None, instrument: Instrument, occasion: str | None = None) -> pd.DataFrame:
+    people = _respondents(frame, instrument, occasion)
+    if people.empty:
         return _empty(SCORE_COLUMNS)
-    return pd.DataFrame(rows, columns=SCORE_COLUMNS)
+    occ = default_occasion(instrument) if occasion is None else occasion
+    return _memo(frame, "scores", instrument, occ,
+                 lambda: _score_rows(_select(frame, instrument, occ), people, instrument))
+
+
+def _score_rows(df: pd.DataFrame, people: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+    """:func:`peerkit.scoring.score`'s answered, complete, value, mean and band for every respondent.
+
+    ``df`` is :func:`select`'s output (valid answers on known items). Each distinct (item, answer)
+    is judged once by the scoring module's own rules (``is_answered``; ``==`` against the counted
+    value or the key), then the per-answer results are summed per participant with numpy.
+    """
+    import numpy as np
+
+    ins = instrument
+    method = ins.scoring.method
+    if df.duplicated(["participant_id", "item_id"]).any():  # as a dict of answers would keep them
+        df = df.drop_duplicates(["participant_id", "item_id"], keep="last")
+    answers = df["value"].tolist()
+    items = df["item_id"].tolist()
+    codes, uniq = pd.factorize(pd.Series([(i, type(v), v) for i, v in zip(items, answers)], dtype=object))
+    target = ins.scoring.value
+    key = {i.id: i.answer for i in ins.items}
+    answered_u = np.zeros(len(uniq), dtype=bool)
+    hit_u = np.zeros(len(uniq), dtype=float)  # counted / correct (0 or 1), or the rating (sum)
+    for k, (item_id, _t, v) in enumerate(uniq):
+        if not is_answered(v):
+            continue
+        answered_u[k] = True
+        if method == "count":
+            hit_u[k] = 1.0 if (v == target and type(v) is type(target)) else 0.0
+        elif method == "key":
+            hit_u[k] = 1.0 if v == key[item_id] else 0.0
+        elif method == "sum":
+            hit_u[k] = float(v)
+    person, order = pd.factorize(df["participant_id"].astype(int))
+    n_people = len(order)
+    answered = np.bincount(person, weights=answered_u[codes].astype(float), minlength=n_people).astype(int)
+    hits = np.bincount(person, weights=np.where(answered_u[codes], hit_u[codes], 0.0), minlength=n_people)
+    where = pd.Index(order).get_indexer(people["participant_id"].astype(int))
+    answered, hits = answered[where], hits[where]
+    n_items = len(ins.items)
+    nan = math.nan
+    if method in ("count", "key"):
+        value = hits.astype(float)
+    elif method == "sum":
+        value = np.where(answered > 0, hits, nan)
+    else:
+        value = np.full(len(people), nan)
+    mean = np.where(answered > 0, hits / np.maximum(answered, 1), nan) if method == "sum" else np.full(len(people), nan)
+    bands: list[Any] = [None] * len(people)
+    if ins.scoring.bands:
+        label: dict[float, Any] = {}
+        for k, v in enumerate(value.tolist()):
+            if math.isnan(v) or (method == "count" and answered[k] < n_items):
+                continue  # no value; or an unfinished quiz, whose band could understate readiness
+            if v not in label:
+                band = ins.scoring.band_for(v)
+                label[v] = band.label if band is not None else None
+            bands[k] = label[v]
+    return pd.DataFrame({
+        "participant_id": people["participant_id"].astype(int).to_numpy(),
+        "display_name": people["display_name"].to_numpy(),
+        "role": people["role"].to_numpy(),
+        "answered": answered.astype(int),
+        "n_items": n_items,
+        "complete": answered == n_items,
+        "value": value.astype(float),
+        "mean": mean.astype(float),
+        "band": pd.Series(bands, dtype="object").to_numpy(),
+    }, columns=SCORE_COLUMNS)
 
 
 NOT_BANDED = "Not complete (no band)"
@@ -297,7 +413,7 @@ def band_distribution(frame: pd.DataFrame | None, instrument: Instrument, occasi
     cols = ["band", "min", "max", "text", "n", "share", *role_cols]
     if not instrument.scoring.bands:
         return _empty(cols)
-    sc = scores(frame, instrument, occasion)
+    sc = _scores(frame, instrument, occasion)
     total = len(sc)
     rows = []
 
@@ -331,7 +447,7 @@ def score_summary(frame: pd.DataFrame | None, instrument: Instrument, occasion: 
     """Scores (count / total / correct) by role: n, mean, min, max. Empty for unscored instruments."""
     if instrument.scoring.method in ("none", "tally"):
         return _empty(SCORE_SUMMARY_COLUMNS)
-    sc = scores(frame, instrument, occasion)
+    sc = _scores(frame, instrument, occasion)
     if sc.empty:
         return _empty(SCORE_SUMMARY_COLUMNS)
     groups = [(r, sc[sc["role"] == r]) for r in _roles_present(sc["role"])]
@@ -363,7 +479,7 @@ def option_counts(frame: pd.DataFrame | None, instrument: Instrument, occasion: 
     items = [i for i in instrument.items if instrument.scale_for(i).kind != "text"]
     keys = option_keys(instrument, items)
     cols = [*ITEM_COLUMNS, "role", "n", *keys]
-    df = select(frame, instrument, occasion)
+    df = _select(frame, instrument, occasion)
     if df.empty or not items:
         return _empty(cols)
     roles = _roles_present(df["role"]) if by_role else []
@@ -403,6 +519,15 @@ def _person_item_scores(df: pd.DataFrame, instrument: Instrument) -> pd.DataFram
     return out[out["score"].notna()]
 
 
+def _scored(frame: pd.DataFrame | None, instrument: Instrument, occasion: str | None) -> pd.DataFrame:
+    """:func:`_person_item_scores` of :func:`select`, kept with the frame (read-only)."""
+    df = _select(frame, instrument, occasion)
+    if df.empty:
+        return df
+    occ = default_occasion(instrument) if occasion is None else occasion
+    return _memo(frame, "scored", instrument, occ, lambda: _person_item_scores(df, instrument))
+
+
 AREA_COLUMNS = ["section_id", "section", "role", "n", "mean", "std", "min", "max"]
 
 
@@ -415,10 +540,9 @@ def area_means(frame: pd.DataFrame | None, instrument: Instrument, occasion: str
     """
     sections = [s for s in instrument.sections
                 if all(_numeric_kind(instrument.scale_for(i)) == "ordinal" for i in s.items)]
-    df = select(frame, instrument, occasion)
-    if df.empty or not sections:
+    if not sections or _select(frame, instrument, occasion).empty:
         return _empty(AREA_COLUMNS)
-    df = _person_item_scores(df, instrument)
+    df = _scored(frame, instrument, occasion)
     sec_of = {i.id: s.id for s in sections for i in s.items}
     df = df[df["item_id"].isin(list(sec_of))]
     df = df.assign(section_id=df["item_id"].map(sec_of))
@@ -454,11 +578,21 @@ def item_spread(frame: pd.DataFrame | None, instrument: Instrument, occasion: st
     mean_peer_specialist, mean_other, role_gap (peer specialists' mean minus
     supervisors'), abs_role_gap. Instrument order.
     """
+    return _item_spread(frame, instrument, occasion).copy()
+
+
+def _item_spread(frame: pd.DataFrame | None, instrument: Instrument, occasion: str | None = None) -> pd.DataFrame:
     items = [i for i in instrument.items if instrument.scale_for(i).kind != "text"]
-    df = select(frame, instrument, occasion)
+    df = _select(frame, instrument, occasion)
     if df.empty or not items:
         return _empty(SPREAD_COLUMNS)
-    scored = _person_item_scores(df, instrument)
+    occ = default_occasion(instrument) if occasion is None else occasion
+    return _memo(frame, "spread", instrument, occ, lambda: _spread_rows(frame, df, items, instrument, occ))
+
+
+def _spread_rows(frame: pd.DataFrame, df: pd.DataFrame, items: list, instrument: Instrument,
+                 occasion: str) -> pd.DataFrame:
+    scored = _scored(frame, instrument, occasion)
     keyed = df.assign(key=[str(v) for v in df["value"].tolist()])
     n_answers = keyed.groupby("item_id").size().to_dict()
     distinct = keyed.groupby("item_id")["key"].nunique().to_dict()
@@ -502,9 +636,9 @@ def widest_disagreement(frame: pd.DataFrame | None, instrument: Instrument, occa
     any item is numeric, else modal_share). Items showing no disagreement on the chosen
     measure (0, or undefined) are left out. Columns as :func:`item_spread`.
     """
-    spread = item_spread(frame, instrument, occasion)
+    spread = _item_spread(frame, instrument, occasion)
     if spread.empty:
-        return spread
+        return spread.copy()
     if by == "auto":
         by = "std" if spread["std"].notna().any() else "modal_share"
     if by not in ("std", "range", "role_gap", "modal_share"):
@@ -526,7 +660,7 @@ TEXT_COLUMNS = [*ITEM_COLUMNS, "participant_id", "display_name", "role", "answer
 
 def text_answers(frame: pd.DataFrame | None, instrument: Instrument, occasion: str | None = None) -> pd.DataFrame:
     """Written answers to text items, item by item, with who wrote them (facilitator only)."""
-    df = select(frame, instrument, occasion)
+    df = _select(frame, instrument, occasion)
     items = [i for i in instrument.items if instrument.scale_for(i).kind == "text"]
     if df.empty or not items:
         return _empty(TEXT_COLUMNS)
@@ -874,7 +1008,7 @@ def group_pre_post(frame: pd.DataFrame | None, instrument: Instrument,
     use_score = instrument.scoring.method not in ("none", "tally")
     per_occ = []
     for o in occ:
-        sc = scores(frame, instrument, o)
+        sc = _scores(frame, instrument, o)
         col = "value" if use_score else "answered"
         per_occ.append({int(r["participant_id"]): (r["display_name"], r["role"], float(r[col]))
                         for _, r in sc.iterrows()})

@@ -16,7 +16,7 @@ one is current; submitting answers identical to the current revision (a double
 click) stores nothing. The schema version is recorded in the database; a file
 written by a newer peerkit is refused with a clear :class:`StoreError`.
 
-pandas is imported only inside :meth:`Store.responses_frame` and
+pandas is imported only inside :meth:`Store.responses_frame` (``frames.py``) and
 :meth:`Store.submission_status`, so a participant's kernel that only submits
 stays small.
 """
@@ -51,6 +51,7 @@ from .schema import (
     SESSION_KINDS, STATUSES, UTC, alembic_version, drafts, notes, pairs, participants, responses,
     sessions,
 )
+from .frames import RESPONSE_COLUMNS, FramesMixin
 from .live import LiveMixin
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -247,10 +248,6 @@ def default_url() -> str:
     return f"sqlite:///{folder / 'peerkit.sqlite'}"
 
 
-RESPONSE_COLUMNS = [
-    "session_id", "participant_id", "display_name", "role", "pair_id", "instrument_id",
-    "instrument_version", "occasion", "item_id", "value", "revision", "submitted_at",
-]
 STATUS_COLUMNS = ["participant_id", "display_name", "role", "instrument_id", "occasion",
                   "submitted_at", "revision"]
 
@@ -260,7 +257,7 @@ STATUS_COLUMNS = ["participant_id", "display_name", "role", "instrument_id", "oc
 from .access import AccessMixin, ParticipantGone, RevisionConflict, SessionClosed  # noqa: E402  (needs StoreError and the dataclasses above)
 
 
-class Store(LiveMixin, AccessMixin):
+class Store(LiveMixin, AccessMixin, FramesMixin):
     """All reads and writes of workshop data. One instance per process (kernel).
 
     ``url`` is a SQLAlchemy URL (default :func:`default_url`); ``busy_timeout`` is how
@@ -904,77 +901,6 @@ class Store(LiveMixin, AccessMixin):
                                      responses.c.occasion.in_(["pre", "post"])])
             found = {r.occasion: r.answers for r in conn.execute(q).all()}
         return found.get("pre"), found.get("post")
-
-    def _exploded_answers(self, conn: Connection) -> tuple[Any, sa.ColumnElement, sa.ColumnElement,
-                                                             sa.ColumnElement, sa.ColumnElement]:
-        """A table-valued ``json_each`` over ``responses.answers``: (from, key, text, kind, order).
-
-        ``kind`` is 'bool', 'int' or 'str'; ``text`` is the value as text ('true'/'false' for booleans).
-        """
-        if self.backend == "sqlite":
-            je = sa.func.json_each(responses.c.answers).table_valued("key", "value", "type", "id").alias("je")
-            kind = sa.case((je.c.type.in_(["true", "false"]), "bool"), (je.c.type == "integer", "int"),
-                           else_="str")
-            text = sa.case((je.c.type == "true", "true"), (je.c.type == "false", "false"),
-                           else_=sa.cast(je.c.value, sa.Text))
-            return je, je.c.key, text, kind, je.c.id
-        je = sa.func.json_each(responses.c.answers).table_valued(
-            "key", sa.column("value", sa.JSON), with_ordinality="ord").render_derived(name="je")
-        typeof = sa.func.json_typeof(je.c.value)
-        kind = sa.case((typeof == "boolean", "bool"), (typeof == "number", "int"), else_="str")
-        text = je.c.value.op("#>>")(sa.literal_column("'{}'"))
-        return je, je.c.key, text, kind, je.c.ord
-
-    def responses_frame(self, session_id: int, instrument_id: str | None = None) -> "pd.DataFrame":
-        """All current answers of a session as a tidy DataFrame: one row per participant x item.
-
-        Columns: session_id, participant_id, display_name, role, pair_id, instrument_id,
-        instrument_version, occasion, item_id, value, revision, submitted_at. ``value`` holds
-        Python values (bool / int / str); ``pair_id`` is a nullable integer. The answers are
-        unpacked in the database (``json_each``); pandas only restores the value types.
-        """
-        import pandas as pd
-
-        where = [participants.c.session_id == session_id]
-        if instrument_id is not None:
-            where.append(responses.c.instrument_id == instrument_id)
-        latest = (sa.select(responses.c.participant_id, responses.c.instrument_id, responses.c.occasion,
-                            sa.func.max(responses.c.revision).label("revision"))
-                  .join(participants, participants.c.id == responses.c.participant_id)
-                  .where(*where)
-                  .group_by(responses.c.participant_id, responses.c.instrument_id, responses.c.occasion)
-                  .subquery("latest"))
-        with self._read() as conn:
-            self._get_session(conn, session_id)
-            je, key, text, kind, order = self._exploded_answers(conn)
-            q = (sa.select(participants.c.session_id, participants.c.id.label("participant_id"),
-                           participants.c.display_name, participants.c.role, participants.c.pair_id,
-                           responses.c.instrument_id, responses.c.instrument_version, responses.c.occasion,
-                           key.label("item_id"), text.label("vtext"), kind.label("vkind"),
-                           responses.c.revision,
-                           # naive UTC on SQLite, aware on PostgreSQL; pandas makes both UTC below
-                           sa.type_coerce(responses.c.submitted_at, sa.DateTime()).label("submitted_at"))
-                 .select_from(responses)
-                 .join(latest, sa.and_(responses.c.participant_id == latest.c.participant_id,
-                                       responses.c.instrument_id == latest.c.instrument_id,
-                                       responses.c.occasion == latest.c.occasion,
-                                       responses.c.revision == latest.c.revision))
-                 .join(participants, participants.c.id == responses.c.participant_id)
-                 .join(je, sa.true())
-                 .order_by(participants.c.id, responses.c.instrument_id, responses.c.occasion, order))
-            rows = conn.execute(q).all()
-        names = RESPONSE_COLUMNS[:9] + ["vtext", "vkind", "revision", "submitted_at"]
-        # column by column: pandas probing each Row object for attributes costs more than the query
-        df = pd.DataFrame(dict(zip(names, zip(*rows))) if rows else {c: [] for c in names}, columns=names)
-        # the pandas step: text back to typed Python values (bool / int / str)
-        value = df["vtext"].astype(object)
-        is_bool, is_int = df["vkind"] == "bool", df["vkind"] == "int"
-        value[is_bool] = (df.loc[is_bool, "vtext"] == "true").astype(object)
-        value[is_int] = df.loc[is_int, "vtext"].astype("int64").astype(object)
-        df["value"] = pd.Series(value.tolist(), index=df.index, dtype=object)
-        df["pair_id"] = df["pair_id"].astype("Int64")
-        df["submitted_at"] = pd.to_datetime(df["submitted_at"], utc=True)
-        return df[RESPONSE_COLUMNS]
 
     def submission_status(self, session_id: int) -> "pd.DataFrame":
         """Who has submitted what: one row per participant x instrument x occasion (current revision).

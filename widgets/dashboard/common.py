@@ -184,8 +184,8 @@ class SessionModel:
         pairs = list(self.store.pairs(self.session_id)) if hasattr(self.store, "pairs") else []
         session = self.store.get_session(self.session_id)
         fp = (
-            tuple((int(r.participant_id), str(r.instrument_id), str(r.occasion), int(r.revision))
-                  for r in status.itertuples(index=False)),
+            tuple(zip(status["participant_id"].astype(int).tolist(), status["instrument_id"].astype(str).tolist(),
+                      status["occasion"].astype(str).tolist(), status["revision"].astype(int).tolist())),
             tuple((p.id, p.display_name, p.role, p.pair_id) for p in participants),
             tuple((p.id, p.supervisor_id, p.supervisee_id) for p in pairs),
             (session.title, session.status),

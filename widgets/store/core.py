@@ -16,8 +16,8 @@ one is current; submitting answers identical to the current revision (a double
 click) stores nothing. The schema version is recorded in the database; a file
 written by a newer peerkit is refused with a clear :class:`StoreError`.
 
-pandas is imported only inside :meth:`Store.responses_frame` (``frames.py``) and
-:meth:`Store.submission_status`, so a participant's kernel that only submits
+pandas is imported only inside :meth:`Store.responses_frame` and
+:meth:`Store.submission_status` (``frames.py``), so a participant's kernel that only submits
 stays small.
 """
 
@@ -51,7 +51,7 @@ from .schema import (
     SESSION_KINDS, STATUSES, UTC, alembic_version, drafts, notes, pairs, participants, responses,
     sessions,
 )
-from .frames import RESPONSE_COLUMNS, FramesMixin
+from .frames import RESPONSE_COLUMNS, STATUS_COLUMNS, FramesMixin
 from .live import LiveMixin
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -246,10 +246,6 @@ def default_url() -> str:
         raise StoreError(f"Cannot create the data folder {folder}: {exc.strerror or exc}. "
                          "Set PEERKIT_HOME or PEERKIT_DB_URL to a writable location.") from exc
     return f"sqlite:///{folder / 'peerkit.sqlite'}"
-
-
-STATUS_COLUMNS = ["participant_id", "display_name", "role", "instrument_id", "occasion",
-                  "submitted_at", "revision"]
 
 
 # -- the store ------------------------------------------------------------------------------
@@ -901,37 +897,6 @@ class Store(LiveMixin, AccessMixin, FramesMixin):
                                      responses.c.occasion.in_(["pre", "post"])])
             found = {r.occasion: r.answers for r in conn.execute(q).all()}
         return found.get("pre"), found.get("post")
-
-    def submission_status(self, session_id: int) -> "pd.DataFrame":
-        """Who has submitted what: one row per participant x instrument x occasion (current revision).
-
-        Columns: participant_id, display_name, role, instrument_id, occasion, submitted_at,
-        revision. Participants without any submission have no row (see :meth:`participants`).
-        """
-        import pandas as pd
-
-        latest = (sa.select(responses.c.participant_id, responses.c.instrument_id, responses.c.occasion,
-                            sa.func.max(responses.c.revision).label("revision"))
-                  .join(participants, participants.c.id == responses.c.participant_id)
-                  .where(participants.c.session_id == session_id)
-                  .group_by(responses.c.participant_id, responses.c.instrument_id, responses.c.occasion)
-                  .subquery("latest"))
-        q = (sa.select(participants.c.id, participants.c.display_name, participants.c.role,
-                       responses.c.instrument_id, responses.c.occasion, responses.c.submitted_at,
-                       responses.c.revision)
-             .select_from(responses)
-             .join(latest, sa.and_(responses.c.participant_id == latest.c.participant_id,
-                                   responses.c.instrument_id == latest.c.instrument_id,
-                                   responses.c.occasion == latest.c.occasion,
-                                   responses.c.revision == latest.c.revision))
-             .join(participants, participants.c.id == responses.c.participant_id)
-             .order_by(participants.c.id, responses.c.instrument_id, responses.c.occasion))
-        with self._read() as conn:
-            self._get_session(conn, session_id)
-            rows = conn.execute(q).all()
-        df = pd.DataFrame.from_records(rows, columns=STATUS_COLUMNS)
-        df["submitted_at"] = pd.to_datetime(df["submitted_at"], utc=True)
-        return df
 
     # -- notes ------------------------------------------------------------------------------------
 

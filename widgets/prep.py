@@ -119,7 +119,7 @@ def _py(value: Any) -> Any:
 
 
 def empty_responses() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="object") for c in RESPONSE_COLUMNS})
+    return pd.DataFrame(columns=RESPONSE_COLUMNS, dtype=object)
 
 
 def default_occasion(instrument: Instrument) -> str:
@@ -181,7 +181,7 @@ def option_keys(instrument: Instrument, items: Sequence | None = None) -> list[s
 
 
 def _empty(columns: Sequence[str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    return pd.DataFrame(columns=list(columns), dtype=object)
 
 
 # -- one frame, many views: results kept with the frame ---------------------------------
@@ -212,12 +212,13 @@ def _memo(frame: pd.DataFrame, name: str, instrument: Any, occasion: Any, comput
     return value
 
 
-def _rows_of(frame: pd.DataFrame, instrument_id: str) -> pd.DataFrame:
-    """The rows of one instrument (positions found for every instrument in one pass over the frame)."""
-    index = _memo(frame, "rows", None, None,
-                  lambda: frame.groupby(frame["instrument_id"].astype(object), sort=False).indices)
-    pos = index.get(instrument_id)
-    return frame.iloc[pos] if pos is not None else frame.iloc[0:0]
+def _row_index(frame: pd.DataFrame) -> dict:
+    """Row positions of every (instrument, occasion) in the frame, found in one pass."""
+    iid = frame["instrument_id"].astype(object)
+    if "occasion" not in frame.columns:  # a frame without occasions holds first occasions only
+        return {(k, ""): v for k, v in frame.groupby(iid, sort=False).indices.items()}
+    occs = frame["occasion"].astype(object).where(frame["occasion"].notna(), "").astype(str)
+    return frame.groupby([iid, occs], sort=False).indices
 
 
 # -- selecting one instrument's answers ---------------------------------------
@@ -236,35 +237,50 @@ def _select(frame: pd.DataFrame | None, instrument: Instrument, occasion: str | 
 
 
 def _select_rows(frame: pd.DataFrame, instrument: Instrument, occ: str) -> pd.DataFrame:
-    df = _rows_of(frame, instrument.id)
-    if "occasion" in df.columns:
-        occs = df["occasion"].astype(object).where(df["occasion"].notna(), "").astype(str)
-        df = df[occs == occ]
-    elif occ:
+    import numpy as np
+
+    pos = _memo(frame, "rows", None, None, lambda: _row_index(frame)).get((instrument.id, occ))
+    if pos is None or not len(pos):
         return empty_responses()
+    df = frame.iloc[pos]
     known = {i.id: instrument.scale_for(i) for i in instrument.items}
-    if not len(df):
-        return empty_responses()
     # each distinct (item, type, value) is converted and checked once, then broadcast to its rows
-    raw = df["value"].astype(object)
-    key = pd.DataFrame({"item": df["item_id"].astype(object).to_numpy(),
-                        "type": raw.map(type, na_action=None).map(id).to_numpy(),
-                        "text": raw.astype(str).to_numpy()})
-    codes = key.groupby(["item", "type", "text"], sort=False, dropna=False).ngroup().to_numpy()
-    first_row = pd.Series(range(len(df))).groupby(codes).first().to_numpy()
-    items, uniq_raw = df["item_id"].to_numpy()[first_row], raw.to_numpy()[first_row]
+    raw = df["value"].astype(object).to_numpy()
+    item_codes, _ = pd.factorize(df["item_id"].astype(object).to_numpy(), use_na_sentinel=False)
+    value_codes, _ = pd.factorize(raw, use_na_sentinel=False)
+    type_codes, _ = pd.factorize(np.asarray([id(type(v)) for v in raw.tolist()], dtype=np.int64))
+    combined = (item_codes.astype(np.int64) * (value_codes.max() + 1) + value_codes) * (type_codes.max() + 1) + type_codes
+    _, first_row, codes = np.unique(combined, return_index=True, return_inverse=True)
+    items, uniq_raw = df["item_id"].to_numpy()[first_row], raw[first_row]
     uniq_values, uniq_ok = [], []
     for item_id, value in zip(items.tolist(), uniq_raw.tolist()):
         v = _py(value)
         scale = known.get(item_id)
         uniq_values.append(v)
         uniq_ok.append(scale is not None and v is not None and scale.accepts(v))
-    keep = pd.Series(uniq_ok, dtype=bool).to_numpy()[codes]
-    values = pd.Series(uniq_values, dtype="object").to_numpy()[codes]
+    keep = np.asarray(uniq_ok, dtype=bool)[codes.reshape(-1)]
+    values = pd.Series(uniq_values, dtype="object").to_numpy()[codes.reshape(-1)]
     df = df.assign(value=pd.Series(values, index=df.index, dtype="object"))[keep]
     if "revision" in df.columns and len(df):
-        df = df.sort_values("revision", kind="stable").drop_duplicates(["participant_id", "item_id"], keep="last")
+        df = _current_answers(df)
     return df.reset_index(drop=True)
+
+
+def _current_answers(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows in revision order (stable), one per participant and item: the one of the highest revision."""
+    import numpy as np
+
+    rev = df["revision"]
+    if not pd.api.types.is_numeric_dtype(rev) or rev.isna().any():
+        return df.sort_values("revision", kind="stable").drop_duplicates(["participant_id", "item_id"], keep="last")
+    order = np.argsort(rev.to_numpy(), kind="stable")
+    p, _ = pd.factorize(df["participant_id"].to_numpy()[order], use_na_sentinel=False)
+    i, _ = pd.factorize(df["item_id"].astype(object).to_numpy()[order], use_na_sentinel=False)
+    key = p.astype(np.int64) * (i.max() + 1) + i
+    _, last_rev = np.unique(key[::-1], return_index=True)  # each key's last row in revision order
+    keep = np.zeros(len(key), dtype=bool)
+    keep[len(key) - 1 - last_rev] = True
+    return df.iloc[order[keep]]
 
 
 def answers_by_participant(frame: pd.DataFrame | None, instrument: Instrument,
@@ -294,12 +310,28 @@ def _respondents(frame: pd.DataFrame | None, instrument: Instrument, occasion: s
 
 
 def _respondent_rows(df: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
-    g = df.groupby("participant_id", sort=False)
-    out = g.agg(display_name=("display_name", "first"), role=("role", "first"),
-                answered=("item_id", "nunique")).reset_index()
-    out["pair_id"] = [_py(v) for v in g["pair_id"].first().tolist()] if "pair_id" in df else None
+    import numpy as np
+
+    person, pids = pd.factorize(df["participant_id"].to_numpy(), use_na_sentinel=False)
+    n = len(pids)
+    _, first = np.unique(person, return_index=True)  # each person's first row (persons in order of appearance)
+    item, _ = pd.factorize(df["item_id"].astype(object).to_numpy(), use_na_sentinel=False)
+    _, one_per_item = np.unique(person.astype(np.int64) * (item.max() + 1) + item, return_index=True)
+    answered = np.bincount(person[one_per_item], minlength=n)
+
+    def first_of(col: str) -> Any:
+        """Each person's first value that is not missing (as groupby's ``first``)."""
+        got = df[col].iloc[first]
+        if got.isna().any():
+            got = df[col].groupby(person, sort=True).first()
+        return got.to_numpy()
+
+    out = pd.DataFrame({"participant_id": pids, "display_name": first_of("display_name"),
+                        "role": first_of("role"), "answered": answered})
+    out["pair_id"] = [_py(v) for v in first_of("pair_id").tolist()] if "pair_id" in df else None
     out["n_items"] = len(instrument.items)
-    out["submitted_at"] = g["submitted_at"].max().to_numpy() if "submitted_at" in df else None
+    out["submitted_at"] = (df["submitted_at"].groupby(person, sort=True).max().to_numpy()
+                           if "submitted_at" in df else None)
     out["participant_id"] = out["participant_id"].astype(int)
     out["answered"] = out["answered"].astype(int)
     out = out[RESPONDENT_COLUMNS]

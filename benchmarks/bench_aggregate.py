@@ -149,6 +149,7 @@ def measure(url: str, session_id: int, repeat: int) -> dict:
     instruments = load_all()
     times: dict[str, list[float]] = {s: [] for s in STEPS}
     rows = views = 0
+    polls: list[float] = []
     try:
         for run in range(repeat + 1):
             model = SessionModel(store, session_id)
@@ -168,14 +169,18 @@ def measure(url: str, session_id: int, repeat: int) -> dict:
             views = 1 + panel.warm()
             t5 = time.perf_counter()
             panel.close()
+            t6 = time.perf_counter()
+            assert not model.refresh(), "nothing changed, yet the poll saw a change"
+            t7 = time.perf_counter()
             rows = len(model.frame)
             if run:  # the first run warms up imports and caches
                 for step, x in zip(STEPS, (t1 - t0, t2 - t1, t4 - t3, t5 - t4)):
                     times[step].append(x)
+                polls.append(t7 - t6)
     finally:
         store.close()
     out = {s: median(v) for s, v in times.items()}
-    out.update(rows=rows, views=views, exercises=len(used))
+    out.update(rows=rows, views=views, exercises=len(used), poll=median(polls))
     return out
 
 
@@ -279,7 +284,8 @@ def run(quick: bool = False, log=print, url_of=None, label: str = "SQLite", agai
             k = entry["kit"]
             log(f"  aggregate[{label}] {k['rows']:,} rows ({2 * pairs} people, {k['exercises']} exercises): "
                 + ", ".join(f"{s} {fmt_s(k[s])}" for s in STEPS) + f"; bare read {fmt_s(entry['bare_read'])}"
-                + (f"; at {against}: " + ", ".join(f"{s} {fmt_s(entry['against'][s])}" for s in STEPS)
+                + f"; poll {fmt_s(k['poll'])}"
+                + (f"; at {against[:7]}: " + ", ".join(f"{s} {fmt_s(entry['against'][s])}" for s in STEPS)
                    if entry.get("against") else ""))
     out["load_after"] = tuple(round(x, 2) for x in os.getloadavg())
     out["rows"] = table_rows(out)
@@ -351,6 +357,9 @@ def section(results: list[dict]) -> str:
             msg += (f". With the code at `{old['sha']}` on the same data in the same run: {fmt_s(before)} "
                     f"({before / total:.1f}× as long), tab {fmt_s(old['read'] + old['tab'])}")
         lines.append(msg + ".")
+        lines.append(f"- {r['backend']}, {k['rows']:,} rows: a poll with nothing new (`SessionModel.refresh()`, "
+                     f"every few seconds on the dashboard and the projector) {fmt_s(k['poll'])}"
+                     + (f" (code at `{old['sha']}`: {fmt_s(old['poll'])})" if old and "poll" in old else "") + ".")
         lines.append(f"- {r['backend']}: load average {r['load_before']} before, {r['load_after']} after "
                      "(1, 5, 15 minutes; the machine is shared, so absolute times vary with it).")
     if has_old:

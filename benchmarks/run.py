@@ -406,6 +406,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"), help="where to write the report")
     ap.add_argument("--json", default="", help="also write the raw results to this JSON file")
     ap.add_argument("--keep", action="store_true", help="keep the temporary databases and Voila logs")
+    ap.add_argument("--against", default="", metavar="REV",
+                    help="aggregate: also measure the kit's code at this git revision, in the same run")
     ap.add_argument("--burst-levels", default="", help="burst: N values, e.g. 1,10,25,40")
     ap.add_argument("--burst-variants", default="", help="burst: any of cold, prepared, cold+load")
     ap.add_argument("--burst-merge", default="", metavar="JSON",
@@ -452,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
                 res = bench_submit.run(args.quick, log, browser=no_browser is None)
             elif section == "aggregate":
                 from benchmarks import bench_aggregate
-                res = bench_aggregate.run(args.quick, log)
+                res = bench_aggregate.run(args.quick, log, against=args.against or None)
                 from benchmarks.bench_submit import PgSchema, postgres_url
                 pg = None if args.quick else postgres_url()
                 if pg:
@@ -463,7 +465,8 @@ def main(argv: list[str] | None = None) -> int:
                         return schemas[-1].url
 
                     try:
-                        res_pg = bench_aggregate.run(args.quick, log, url_of=url_of, label="PostgreSQL")
+                        res_pg = bench_aggregate.run(args.quick, log, url_of=url_of, label="PostgreSQL",
+                                                     against=args.against or None)
                     finally:
                         for sch in schemas:
                             sch.drop()

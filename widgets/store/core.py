@@ -45,7 +45,6 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 
 from ..instruments import ROLES, Instrument, data_dir, load_instrument
-from ..scoring import clean_answers
 from .schema import (
     HEAD_REVISION, JOIN_ALPHABET, JOIN_CODE_LENGTH, MAX_KEY_LENGTH, MAX_NAME_LENGTH, MAX_TITLE_LENGTH,
     SESSION_KINDS, STATUSES, UTC, alembic_version, drafts, notes, pairs, participants, responses,
@@ -53,6 +52,7 @@ from .schema import (
 )
 from .frames import RESPONSE_COLUMNS, STATUS_COLUMNS, FramesMixin
 from .live import LiveMixin
+from .submit import SubmitMixin
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -253,7 +253,7 @@ def default_url() -> str:
 from .access import AccessMixin, ParticipantGone, RevisionConflict, SessionClosed  # noqa: E402  (needs StoreError and the dataclasses above)
 
 
-class Store(LiveMixin, AccessMixin, FramesMixin):
+class Store(SubmitMixin, LiveMixin, AccessMixin, FramesMixin):
     """All reads and writes of workshop data. One instance per process (kernel).
 
     ``url`` is a SQLAlchemy URL (default :func:`default_url`); ``busy_timeout`` is how
@@ -341,7 +341,9 @@ class Store(LiveMixin, AccessMixin, FramesMixin):
 
             return engine
         connect_args = {"connect_timeout": 10} if parsed.get_driver_name() in ("psycopg", "psycopg2") else {}
-        return sa.create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+        engine = sa.create_engine(parsed, connect_args=connect_args)
+        _ping_when_idle(engine)
+        return engine
 
     def close(self) -> None:
         """Release every database connection of this store."""
@@ -435,7 +437,7 @@ class Store(LiveMixin, AccessMixin, FramesMixin):
                 with self._write() as conn:
                     return work(conn)
             except DBAPIError as exc:
-                if not (isinstance(exc, IntegrityError) or _retryable(exc)):
+                if not (isinstance(exc, IntegrityError) or _retryable(exc) or exc.connection_invalidated):
                     raise
                 if attempt == attempts - 1:
                     raise StoreError(f"Could not save after {attempts} attempts because of concurrent "
@@ -782,64 +784,6 @@ class Store(LiveMixin, AccessMixin, FramesMixin):
                 drafts.c.participant_id == participant_id, drafts.c.instrument_id == instrument_id,
                 drafts.c.occasion == occasion)).scalar()
 
-    def _submit(self, conn: Connection, participant_id: int, instrument: Instrument,
-                clean: dict[str, Any], occasion: str, *, submitted_at: dt.datetime | None = None,
-                check_open: bool = True, base_revision: int | None = None) -> Submission:
-        digest = answers_hash(clean)
-        row = conn.execute(
-            sa.select(participants.c.id, participants.c.session_id, sessions.c.status, sessions.c.title)
-            .join(sessions, sessions.c.id == participants.c.session_id)
-            .where(participants.c.id == participant_id)
-            .with_for_update(of=participants)  # PostgreSQL: one submitter per participant at a time
-        ).first()
-        if row is None:
-            raise ParticipantGone(f"There is no participant with id {participant_id}. The facilitator may have "
-                                  "removed this name or deleted the session.")
-        if check_open and row.status != "open":
-            raise SessionClosed(f"The session “{row.title}” is closed, so answers can no longer be submitted.")
-        if check_open:  # facilitator-led: only the open exercise takes answers (same transaction)
-            self._check_live_submit(conn, row.session_id, instrument.id, occasion, instrument.title)
-        current = conn.execute(
-            sa.select(responses.c.id, responses.c.revision, responses.c.answers_hash, responses.c.submitted_at)
-            .where(responses.c.participant_id == participant_id,
-                   responses.c.instrument_id == instrument.id, responses.c.occasion == occasion)
-            .order_by(responses.c.revision.desc()).limit(1)).first()
-        if (base_revision is not None and current is not None and current.revision > base_revision
-                and current.answers_hash != digest):
-            raise RevisionConflict(current.revision, current.submitted_at)
-        conn.execute(drafts.delete().where(drafts.c.participant_id == participant_id,
-                                           drafts.c.instrument_id == instrument.id,
-                                           drafts.c.occasion == occasion))
-        if current is not None and current.answers_hash == digest:
-            return Submission(current.id, current.revision, False, current.submitted_at)
-        revision = current.revision + 1 if current is not None else 1
-        when = submitted_at or _now()
-        new_id = conn.execute(responses.insert().values(
-            participant_id=participant_id, instrument_id=instrument.id, instrument_version=instrument.version,
-            occasion=occasion, revision=revision, answers=clean, answers_hash=digest,
-            submitted_at=when)).inserted_primary_key[0]
-        return Submission(new_id, revision, True, when)
-
-    def submit(self, participant_id: int, instrument: Instrument, answers: Mapping[str, Any],
-               occasion: str = "", *, base_revision: int | None = None) -> Submission:
-        """Store the answers as a new revision (the latest is current) and clear the draft.
-
-        ``ValueError`` names an unknown item, a value not on the scale, an unknown occasion, or
-        an empty response. Answers identical to the current revision store nothing and return
-        that revision with ``created=False`` (a double click saves once). A closed session
-        refuses submissions with a :class:`StoreError`.
-
-        ``base_revision`` is the revision the answers were based on (0: none yet); when a newer
-        one was stored meanwhile (another tab or device), :class:`RevisionConflict` is raised
-        and nothing is saved, so a stale page never silently replaces newer answers.
-        """
-        self._check_occasion(instrument, occasion)
-        clean = clean_answers(instrument, answers)
-        if not clean:
-            raise ValueError(f"{instrument.id}: nothing is answered yet, so there is nothing to submit")
-        return self._write_retrying(lambda conn: self._submit(conn, participant_id, instrument, clean, occasion,
-                                                              base_revision=base_revision))
-
     def _current_query(self, where: Sequence[Any]) -> sa.Select:
         """Current (latest) revisions matching ``where`` (conditions on ``responses``)."""
         latest = (sa.select(responses.c.participant_id, responses.c.instrument_id, responses.c.occasion,
@@ -1116,6 +1060,37 @@ def _begin_immediate(dbapi_connection: Any, timeout: float, timeout_ms: int) -> 
             wait = min(wait * 2, _WRITE_WAIT_MAX)
     finally:
         dbapi_connection.execute(f"PRAGMA busy_timeout = {timeout_ms}")
+
+
+#: a pooled PostgreSQL connection idle for longer than this is checked (``SELECT 1``) before use
+_PING_AFTER = 10.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before use only when it has been idle for a while.
+
+    A connection in steady use (a kernel polling the live state every 2 s, saving drafts) is
+    not pinged: the ping is a round trip of its own before every statement, and a room
+    submitting at once pays it 60 times. A connection that dies anyway fails its statement;
+    SQLAlchemy then discards the pool's connections and the write is retried on a new one.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _connected(_dbapi_connection: Any, record: Any) -> None:
+        record.info["peerkit_used"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["peerkit_used"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("peerkit_used", 0.0) < _PING_AFTER:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # noqa: BLE001 - any failure: the pool opens a new connection
+            raise sa.exc.DisconnectionError(f"stale connection: {exc}") from exc
 
 
 def _retryable(exc: BaseException) -> bool:

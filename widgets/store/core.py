@@ -430,14 +430,24 @@ class Store(SubmitMixin, LiveMixin, AccessMixin, FramesMixin):
             with conn.begin():
                 yield conn
 
-    def _write_retrying(self, work: Callable[[Connection], T], attempts: int = 5) -> T:
-        """Run ``work`` in a write transaction; retry when a unique constraint lost a race."""
+    def _write_retrying(self, work: Callable[[Connection], T], attempts: int = 5, *,
+                        reconnect: bool = False) -> T:
+        """Run ``work`` in a write transaction; retry when a unique constraint lost a race.
+
+        With ``reconnect``, a write whose pooled connection turned out dropped by the server is
+        run once more on a new connection (only for work that is safe to repeat even if the lost
+        connection had committed it: a repeated submit finds its answers already saved).
+        """
         for attempt in range(attempts):
             try:
                 with self._write() as conn:
                     return work(conn)
+            except StoreError as exc:
+                cause = exc.__cause__
+                if not (reconnect and attempt == 0 and isinstance(cause, DBAPIError) and cause.connection_invalidated):
+                    raise
             except DBAPIError as exc:
-                if not (isinstance(exc, IntegrityError) or _retryable(exc) or exc.connection_invalidated):
+                if not (isinstance(exc, IntegrityError) or _retryable(exc)):
                     raise
                 if attempt == attempts - 1:
                     raise StoreError(f"Could not save after {attempts} attempts because of concurrent "

@@ -111,7 +111,8 @@ class SubmitMixin:
             raise ValueError(f"{instrument.id}: nothing is answered yet, so there is nothing to submit")
         values = self._submit_values(participant_id, instrument, clean, occasion, None)
         return self._write_retrying(  # type: ignore[attr-defined]
-            lambda conn: self._submit_prepared(conn, instrument, values, base_revision=base_revision, finish=True))
+            lambda conn: self._submit_prepared(conn, instrument, values, base_revision=base_revision, finish=True),
+            reconnect=True)
 
     def _submit(self, conn: Connection, participant_id: int, instrument: "Instrument",
                 clean: dict[str, Any], occasion: str, *, submitted_at: dt.datetime | None = None,

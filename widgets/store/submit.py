@@ -8,17 +8,22 @@ newer revision was stored meanwhile. Answers identical to the current revision s
 
 Everything that can be done before the transaction is done there (validation, the answers'
 hash and JSON, the timestamp), and the transaction itself is short, run on the database driver
-directly with statements written once:
+directly with statements written once. The common case -- a new answer set, taken -- is one
+guarded ``INSERT ... SELECT``: it inserts the next revision only if the participant exists, the
+session is open, the exercise is open (facilitator-led sessions), the answers differ from the
+current revision and no newer revision than the base exists. When it inserts nothing, one read
+(participant, session, live state and current revision in one statement) finds out why and the
+submit refuses, or returns the identical revision ("already saved").
 
-- **SQLite**: the writer holds the database's one write lock (``BEGIN IMMEDIATE``) for one
-  read (participant, session, live state and current revision in one statement), a draft
-  delete and the insert. With 60 writers queued behind that lock, its holding time is the
+- **SQLite**: the writer holds the database's one write lock (``BEGIN IMMEDIATE``) for the
+  insert and the draft delete. With 60 writers queued behind that lock its holding time is the
   whole story: each microsecond inside the lock is paid 60 times.
-- **PostgreSQL**: two round trips with psycopg's pipeline mode. First ``BEGIN``, a lock on
-  the participant row (one submitter per participant at a time), a share lock on the
-  session's live-state row (a close waits for this submit, or this submit sees the close) and
-  the same one read; then the draft delete, the insert and ``COMMIT``. Without the
-  pipeline this was eight round trips, each a context switch on a busy server.
+- **PostgreSQL**: one round trip with psycopg's pipeline mode: ``BEGIN``, a lock on the
+  participant row (one submitter per participant at a time), a share lock on the session's
+  live-state row (a close waits for this submit, or this submit sees the close), the insert
+  with the draft delete in one statement, ``COMMIT``. Through SQLAlchemy statement by statement
+  this was eight round trips (with the pool's pre-ping), each a context switch on a busy
+  server.
 
 A unique constraint on (participant, instrument, occasion, revision) backs the revision
 number; a clash (e.g. a second tab submitting the same moment) is retried from the start, and
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import sqlalchemy as sa
@@ -70,6 +76,31 @@ _INSERT = ("INSERT INTO responses (participant_id, instrument_id, instrument_ver
            "answers, answers_hash, submitted_at) "
            "VALUES (:pid, :iid, :version, :occ, :revision, :answers, :digest, :when)")
 
+# the common case in one statement: insert the next revision unless something stands in the
+# way -- the participant is gone, the session closed, the exercise not open in a
+# facilitator-led session (the rule of LiveState.accepts, no looser), identical answers, or a
+# newer revision than the base. Nothing inserted: the full read finds out which, and says so.
+_INSERT_GUARDED = (
+    "INSERT INTO responses (participant_id, instrument_id, instrument_version, occasion, revision, "
+    "answers, answers_hash, submitted_at) "
+    "SELECT p.id, CAST(:iid AS VARCHAR), :version, CAST(:occ AS VARCHAR), COALESCE(cur.revision, 0) + 1, "
+    ":answers, CAST(:digest AS VARCHAR), :when "
+    "FROM participants p "
+    "JOIN sessions s ON s.id = p.session_id "
+    "LEFT JOIN live_state ls ON ls.session_id = p.session_id "
+    "LEFT JOIN (SELECT revision, answers_hash FROM responses "
+    "WHERE participant_id = :pid AND instrument_id = :iid AND occasion = :occ "
+    "ORDER BY revision DESC LIMIT 1) cur ON 1 = 1 "
+    "WHERE p.id = :pid AND s.status = 'open' "
+    "AND (ls.mode IS NULL OR ls.mode <> 'facilitator' "
+    "OR (ls.instrument_id = :iid AND ls.occasion = :occ AND ls.phase = 'open')) "
+    "AND (cur.revision IS NULL OR (cur.answers_hash <> :digest AND cur.revision <= :base)) "
+    "RETURNING id, revision"
+)
+# RETURNING needs SQLite 3.35; older libraries take the read-then-insert path every time
+_SQLITE_RETURNING = sqlite3.sqlite_version_info >= (3, 35)
+_NO_BASE = 2**31 - 1
+
 
 def _pyformat(sql: str) -> str:
     """``:name`` -> ``%(name)s`` (psycopg's parameter style)."""
@@ -77,7 +108,10 @@ def _pyformat(sql: str) -> str:
 
 
 _PG = {"read": _pyformat(_READ), "lock": _pyformat(_LOCK_PARTICIPANT), "lock_live": _pyformat(_LOCK_LIVE),
-       "delete": _pyformat(_DELETE_DRAFT), "insert": _pyformat(_INSERT + " RETURNING id")}
+       "delete": _pyformat(_DELETE_DRAFT), "insert": _pyformat(_INSERT + " RETURNING id"),
+       # the draft goes only if the answers went in (a data-modifying WITH sees the insert's rows)
+       "guarded": _pyformat(f"WITH ins AS ({_INSERT_GUARDED}), del AS ({_DELETE_DRAFT} "
+                            "AND EXISTS (SELECT 1 FROM ins)) SELECT id, revision FROM ins")}
 
 
 class _Values:
@@ -157,6 +191,22 @@ class SubmitMixin:
         params = values.params
         postgres = conn.dialect.name == "postgresql"
         try:
+            if check_open and (finish if postgres else _SQLITE_RETURNING):
+                params["base"] = _NO_BASE if base_revision is None else base_revision
+                if postgres:  # one round trip: BEGIN, the locks, the insert with the draft delete, COMMIT
+                    with dbapi.pipeline():
+                        dbapi.cursor().execute(_PG["lock"], params)
+                        dbapi.cursor().execute(_PG["lock_live"], params)
+                        cur = dbapi.cursor()
+                        cur.execute(_PG["guarded"], params)
+                        done = cur.fetchone()
+                        dbapi.commit()  # nothing inserted: an empty transaction, the full path follows
+                else:
+                    done = next(iter(dbapi.execute(_INSERT_GUARDED, params).fetchall()), None)
+                    if done is not None:
+                        dbapi.execute(_DELETE_DRAFT, params)
+                if done is not None:
+                    return Submission(done[0], done[1], True, values.when)
             if postgres:
                 with dbapi.pipeline():
                     dbapi.cursor().execute(_PG["lock"], params)

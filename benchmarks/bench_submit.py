@@ -4,7 +4,9 @@ database, same concurrency); and end to end in the browser (click Submit -> "Sub
 against a bare ipywidgets button round trip on the same Voila.
 
 Each submitter is its own process (forked), opens its own Store (as a Voila kernel does), joins
-as its own participant, waits at a barrier, then submits the 39-item program self-evaluation,
+as its own participant of a facilitator-led session whose open exercise is the 39-item program
+self-evaluation (as in the room: every submit checks the live state), waits at a barrier, then
+submits it,
 alternating two full answer sets so that every submission stores a new revision. The baseline
 processes insert the same answers (JSON) into a table of their own, one transaction per row; on
 SQLite with the store's settings (WAL, the same busy timeout). After each level the stored rows
@@ -181,7 +183,9 @@ def _one_backend(name: str, url: str, levels: list[tuple[int, int]], log) -> dic
     out = {}
     for procs, count in levels:
         store = Store(url)
-        session = store.create_session(f"Bench {procs}", "bench-pass")
+        # the room's moment: a facilitator-led session with the exercise open for answers
+        session = store.create_live_session(f"Bench {procs}", "bench-pass")
+        store.open_exercise(session.id, INSTRUMENT)
         pids = [store.join(session.id, f"Submitter {i}", ("supervisor", "peer_specialist")[i % 2]).id
                 for i in range(procs)]
         store.close()

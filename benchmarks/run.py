@@ -290,8 +290,9 @@ def notes(results: dict) -> list[str]:
     if s and "rows" in s:
         out += ["### Submit → stored", "",
                 "Each submitter is a process of its own with its own `Store` (as a Voila kernel), joined as its "
-                "own participant; all start together at a barrier and submit the 39-item program "
-                "self-evaluation, alternating two answer sets so that each call stores a new revision. Latency is "
+                "own participant of a facilitator-led session whose open exercise is the 39-item program "
+                "self-evaluation; all start together at a barrier and submit it, alternating two answer sets so "
+                "that each call stores a new revision. Latency is "
                 "the `Store.submit` round trip (validation, transaction, commit). The baseline is a bare "
                 "SQLAlchemy Core INSERT of the same answers (JSON) into a table of its own, one transaction per "
                 "row, by the same number of processes (SQLite: same WAL / busy-timeout settings). After each "
@@ -308,16 +309,20 @@ def notes(results: dict) -> list[str]:
                     f"acknowledged but not stored: {lost}; errors: {len(st['errors'])}."]
         if "SQLite" in s.get("backends", {}):
             out += ["- On SQLite every writer takes the database's write lock up front (`BEGIN IMMEDIATE`) and "
-                    "holds it for the submit's five statements (participant and session, live state, current "
-                    "revision, draft, insert; about 0.5 ms alone). A writer that finds the lock taken retries "
-                    "with jittered waits doubling from 0.5 ms to at most 25 ms (SQLite's own busy handler sleeps "
-                    "up to 100 ms between tries, which made the old p95 tail). With 60 processes on 2 cores the "
-                    "tail is the queue itself: 60 writers × the lock-holding time, stretched by the scheduler "
-                    "whenever the holder is preempted (the bare INSERT holds the lock for one statement)."]
+                    "holds it for two statements run on the driver: one guarded `INSERT ... SELECT` (the next "
+                    "revision, unless the participant is gone, the session or exercise is closed, the answers are "
+                    "identical or a newer revision exists) and the draft delete, then commits; validation, the "
+                    "hash, the JSON and the timestamp are ready before the lock. A writer that finds the lock "
+                    "taken retries with jittered waits doubling from 0.5 ms to at most 25 ms. With 60 processes "
+                    "on 2 cores the tail is the queue and the scheduler: a holder preempted for a time slice "
+                    "holds up everyone behind it."]
         if "PostgreSQL" in s.get("backends", {}):
-            out += ["- On PostgreSQL each submit is 8 round trips (pool pre-ping, BEGIN, the five statements, COMMIT) "
-                    "against the bare INSERT's 3; with 60 client processes and their 60 server backends on 2 cores the "
-                    "latency is CPU queueing: compare the bare INSERT's own p95 at 60."]
+            out += ["- On PostgreSQL a submit is one round trip (psycopg's pipeline mode): BEGIN, the participant "
+                    "row lock, the live-state share lock, the guarded insert with the draft delete in one "
+                    "statement (prepared once per connection, with a generic plan), COMMIT; pooled connections "
+                    "are pinged only after 10 s idle. The bare INSERT is 3 round trips (BEGIN, INSERT, COMMIT). "
+                    "With 60 client processes and their 60 server backends on 2 cores the latency is CPU "
+                    "queueing: compare the bare INSERT's own p95 at 60."]
         out.append("")
         if "e2e" in s:
             out += ["- Browser, end to end: one participant in the participant app (10 true/false items), "

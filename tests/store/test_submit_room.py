@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from peerkit.instruments import Instrument
 from peerkit.store import RevisionConflict, SessionClosed, Store, answers_hash
-from peerkit.store import core
+from peerkit.store import engine
 from peerkit.store.schema import responses
 
 from .conftest import _postgres_schema_url
@@ -148,5 +148,5 @@ def test_idle_connection_is_checked_before_use(pg_url: str, monkeypatch: pytest.
         with admin.connect() as conn:
             conn.exec_driver_sql(f"SELECT pg_terminate_backend({backend})")
         admin.dispose()
-        monkeypatch.setattr(core, "_PING_AFTER", 0.0)
+        monkeypatch.setattr(engine, "_PING_AFTER", 0.0)
         assert store.get_session(s.id).title == "W"

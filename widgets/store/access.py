@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .core import Participant, StoreError, WorkshopSession, _name_key, _now
+from .values import Participant, StoreError, WorkshopSession, _name_key, _now
 from .schema import (
     JOIN_ALPHABET, RESUME_CODE_LENGTH, access_failures, devices, drafts, notes, pairs, participants,
     responses, settings,
@@ -231,7 +231,7 @@ class AccessMixin:
             until = now + dt.timedelta(seconds=_lock_seconds(failures)) if failures % MAX_FAILURES == 0 else None
             values = dict(failures=failures, locked_until=until, updated_at=now)
             if row is None:
-                from .core import _upsert
+                from .engine import _upsert
 
                 _upsert(conn, access_failures, dict(scope=scope, **values), ["scope"],
                         ["failures", "locked_until", "updated_at"])
@@ -288,7 +288,7 @@ class AccessMixin:
         hashed = _hash_secret(norm)
 
         def work(conn: Connection) -> None:
-            from .core import _upsert
+            from .engine import _upsert
 
             _upsert(conn, settings, dict(key=FACILITATOR_KEY_SETTING, value=hashed, updated_at=_now()),
                     ["key"], ["value", "updated_at"])

@@ -43,10 +43,10 @@ from sqlalchemy.engine import Connection
 from ..live import LiveState
 from ..scoring import clean_answers
 from .schema import UTC, responses
+from .values import Submission, answers_hash
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..instruments import Instrument
-    from .core import Submission
 
 __all__ = ["SubmitMixin"]
 
@@ -159,8 +159,6 @@ class SubmitMixin:
 
     def _submit_values(self, participant_id: int, instrument: "Instrument", clean: dict[str, Any],
                        occasion: str, submitted_at: dt.datetime | None) -> _Values:
-        from .core import answers_hash
-
         bind_json, bind_time, _ = self._submit_processors()
         when = submitted_at or dt.datetime.now(UTC)
         digest = answers_hash(clean)
@@ -185,8 +183,6 @@ class SubmitMixin:
     def _submit_prepared(self, conn: Connection, instrument: "Instrument", values: _Values, *,
                          check_open: bool = True, base_revision: int | None = None,
                          finish: bool = False) -> "Submission":
-        from .core import Submission
-
         dbapi = conn.connection.dbapi_connection
         params = values.params
         postgres = conn.dialect.name == "postgresql"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT = 600
-SPLITTING: set[str] = {"store/access.py"}
+SPLITTING: set[str] = set()
 
 
 def _sizes() -> dict[str, int]:

@@ -20,6 +20,10 @@ cannot slip past it.
 
 Facilitators can also remove a participant (a ghost or a typo) or merge one participant into
 another, keeping or deleting the merged person's answers.
+
+This module holds the joining and resuming, the errors and values the apps see and the
+helpers; the counting of tries and the facilitator key are in :mod:`.lockouts`, removing and
+merging people in :mod:`.people`.
 """
 
 from __future__ import annotations
@@ -36,10 +40,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .values import Participant, StoreError, WorkshopSession, _name_key, _now
-from .schema import (
-    JOIN_ALPHABET, RESUME_CODE_LENGTH, access_failures, devices, drafts, notes, pairs, participants,
-    responses, settings,
-)
+from .schema import JOIN_ALPHABET, RESUME_CODE_LENGTH, access_failures, devices, drafts, participants, responses
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
@@ -215,113 +216,6 @@ def resume_scope(session_id: int, participant_id: int) -> str:
 
 class AccessMixin:
     """Store methods for identity and access (mixed into :class:`~peerkit.store.Store`)."""
-
-    # -- counting tries ----------------------------------------------------------------
-
-    def _count_attempt(self, scope: str, what: str) -> None:
-        """Count one try at ``scope`` before it is checked; :class:`Locked` while locked out."""
-
-        def work(conn: Connection) -> None:
-            now = _now()
-            row = conn.execute(sa.select(access_failures.c.failures, access_failures.c.locked_until)
-                               .where(access_failures.c.scope == scope).with_for_update()).first()
-            if row is not None and row.locked_until is not None and row.locked_until > now:
-                raise Locked(what, max(1, int((row.locked_until - now).total_seconds() + 0.999)))
-            failures = (row.failures if row is not None else 0) + 1
-            until = now + dt.timedelta(seconds=_lock_seconds(failures)) if failures % MAX_FAILURES == 0 else None
-            values = dict(failures=failures, locked_until=until, updated_at=now)
-            if row is None:
-                from .engine import _upsert
-
-                _upsert(conn, access_failures, dict(scope=scope, **values), ["scope"],
-                        ["failures", "locked_until", "updated_at"])
-            else:
-                conn.execute(access_failures.update().where(access_failures.c.scope == scope).values(**values))
-
-        self._write_retrying(work)
-
-    def _clear_attempts(self, scope: str) -> None:
-        def work(conn: Connection) -> None:
-            conn.execute(access_failures.delete().where(access_failures.c.scope == scope))
-
-        self._write_retrying(work)
-
-    def lockout_seconds(self, scope: str) -> int:
-        """Seconds left of a lockout at ``scope`` (0 when not locked)."""
-        with self._read() as conn:
-            until = conn.execute(sa.select(access_failures.c.locked_until)
-                                 .where(access_failures.c.scope == scope)).scalar()
-        if until is None:
-            return 0
-        left = (until - _now()).total_seconds()
-        return max(0, int(left + 0.999))
-
-    def failures(self, scope: str) -> int:
-        """Wrong tries counted at ``scope`` since the last success."""
-        with self._read() as conn:
-            return int(conn.execute(sa.select(access_failures.c.failures)
-                                    .where(access_failures.c.scope == scope)).scalar() or 0)
-
-    def unlock_session(self, session_id: int, passcode: str) -> bool:
-        """Check the facilitator passcode with the stored lockout: every try is counted first
-        (across kernels and servers), a right one clears the count. :class:`Locked` while locked."""
-        self.get_session(session_id)  # a missing session is an error, not a try
-        scope = passcode_scope(session_id)
-        self._count_attempt(scope, "passcodes for this session")
-        if not self.check_passcode(session_id, passcode):
-            return False
-        self._clear_attempts(scope)
-        return True
-
-    # -- the facilitator key ----------------------------------------------------------------
-
-    def has_facilitator_key(self) -> bool:
-        with self._read() as conn:
-            return conn.execute(sa.select(settings.c.key)
-                                .where(settings.c.key == FACILITATOR_KEY_SETTING)).first() is not None
-
-    def set_facilitator_key(self, key: str) -> None:
-        """Store the hash of the facilitator key (needed to create sessions from the web)."""
-        norm = _normalize_key(key)
-        if len(norm) < 8:
-            raise StoreError("The facilitator key needs at least 8 letters or digits.")
-        hashed = _hash_secret(norm)
-
-        def work(conn: Connection) -> None:
-            from .engine import _upsert
-
-            _upsert(conn, settings, dict(key=FACILITATOR_KEY_SETTING, value=hashed, updated_at=_now()),
-                    ["key"], ["value", "updated_at"])
-            conn.execute(access_failures.delete().where(access_failures.c.scope == FACILITATOR_SCOPE))
-
-        self._write_retrying(work)
-
-    def new_facilitator_key(self) -> str:
-        """Make, store (hashed) and return a new facilitator key, e.g. ``K7PX-3MQR-ABCD-EFGH``."""
-        raw = _new_code(16)
-        self.set_facilitator_key(raw)
-        return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
-
-    def ensure_facilitator_key(self) -> str | None:
-        """A new key when none is stored yet (returned, to be shown once), else None."""
-        if self.has_facilitator_key():
-            return None
-        return self.new_facilitator_key()
-
-    def check_facilitator_key(self, key: str) -> bool:
-        """True for the facilitator key (case, spaces and dashes ignored); tries are counted and
-        locked out like passcodes. :class:`StoreError` when no key is set."""
-        with self._read() as conn:
-            stored = conn.execute(sa.select(settings.c.value)
-                                  .where(settings.c.key == FACILITATOR_KEY_SETTING)).scalar()
-        if stored is None:
-            raise StoreError("No facilitator key is set yet. Start the kit with “peerkit serve” (it prints "
-                             "the key), or run “peerkit facilitator-key”.")
-        self._count_attempt(FACILITATOR_SCOPE, "facilitator keys")
-        if not _verify_secret(_normalize_key(key), stored):
-            return False
-        self._clear_attempts(FACILITATOR_SCOPE)
-        return True
 
     # -- joining and resuming ----------------------------------------------------------------
 
@@ -535,103 +429,6 @@ class AccessMixin:
             return int(conn.execute(sa.select(sa.func.max(responses.c.revision)).where(
                 responses.c.participant_id == participant_id, responses.c.instrument_id == instrument_id,
                 responses.c.occasion == occasion)).scalar() or 0)
-
-    # -- removing and merging participants ------------------------------------------------------
-
-    def _drop_pairs_of(self, conn: Connection, participant_id: int) -> None:
-        theirs = sa.select(pairs.c.id).where(sa.or_(pairs.c.supervisor_id == participant_id,
-                                                   pairs.c.supervisee_id == participant_id))
-        ids = conn.execute(theirs).scalars().all()
-        if ids:
-            conn.execute(participants.update().where(participants.c.pair_id.in_(ids)).values(pair_id=None))
-            conn.execute(notes.delete().where(notes.c.pair_id.in_(ids)))
-            conn.execute(pairs.delete().where(pairs.c.id.in_(ids)))
-
-    def _delete_participant(self, conn: Connection, p: Participant) -> None:
-        conn.execute(notes.update().where(notes.c.author_id == p.id).values(author_id=None))
-        self._drop_pairs_of(conn, p.id)
-        conn.execute(drafts.delete().where(drafts.c.participant_id == p.id))
-        conn.execute(responses.delete().where(responses.c.participant_id == p.id))
-        conn.execute(devices.delete().where(devices.c.participant_id == p.id))
-        conn.execute(access_failures.delete().where(access_failures.c.scope == resume_scope(p.session_id, p.id)))
-        conn.execute(participants.delete().where(participants.c.id == p.id))
-
-    def remove_participant(self, participant_id: int) -> None:
-        """Delete a participant with their answers, drafts, devices and pairs (the partner
-        becomes unpaired; the pair's notes go too). To keep the answers, merge instead."""
-
-        def work(conn: Connection) -> None:
-            self._delete_participant(conn, self._get_participant(conn, participant_id, lock=True))
-
-        self._write_retrying(work)
-
-    def merge_participants(self, source_id: int, target_id: int, *, keep_answers: bool = True) -> None:
-        """Fold ``source`` into ``target`` (both in one session) and delete ``source``.
-
-        With ``keep_answers`` the source's revisions join the target's for each exercise,
-        renumbered in the order they were submitted (so the newest submission is current);
-        the source's drafts are kept where the target has none. Without it the source's answers
-        and drafts are deleted. Either way the source's devices now open the target, notes they
-        wrote are the target's, and the source's pair passes to the target when the target has
-        none (otherwise it is dissolved).
-        """
-        if source_id == target_id:
-            raise StoreError("Choose two different participants to merge.")
-
-        def work(conn: Connection) -> None:
-            locked = {pid: self._get_participant(conn, pid, lock=True) for pid in sorted((source_id, target_id))}
-            src, dst = locked[source_id], locked[target_id]
-            if src.session_id != dst.session_id:
-                raise StoreError("Only participants of the same session can be merged.")
-            if keep_answers:
-                self._merge_answers(conn, src.id, dst.id)
-            conn.execute(drafts.delete().where(drafts.c.participant_id == src.id))
-            conn.execute(responses.delete().where(responses.c.participant_id == src.id))
-            conn.execute(devices.update().where(devices.c.participant_id == src.id).values(participant_id=dst.id))
-            conn.execute(notes.update().where(notes.c.author_id == src.id).values(author_id=dst.id))
-            self._move_pair(conn, src, dst)
-            self._delete_participant(conn, src)
-
-        self._write_retrying(work)
-
-    def _merge_answers(self, conn: Connection, src: int, dst: int) -> None:
-        rows = conn.execute(sa.select(responses.c.id, responses.c.participant_id, responses.c.instrument_id,
-                                      responses.c.occasion, responses.c.revision, responses.c.submitted_at)
-                            .where(responses.c.participant_id.in_([src, dst]))).all()
-        groups: dict[tuple[str, str], list[Any]] = {}
-        for r in rows:
-            groups.setdefault((r.instrument_id, r.occasion), []).append(r)
-        shift = 1_000_000  # two steps, so that the unique (participant, exercise, revision) never clashes
-        for group in groups.values():
-            group.sort(key=lambda r: (r.submitted_at, r.participant_id == src, r.revision))
-            for n, r in enumerate(group, start=1):
-                conn.execute(responses.update().where(responses.c.id == r.id)
-                             .values(participant_id=dst, revision=shift + n))
-        if rows:
-            conn.execute(responses.update().where(responses.c.participant_id == dst,
-                                                  responses.c.revision > shift)
-                         .values(revision=responses.c.revision - shift))
-        have = {(r.instrument_id, r.occasion) for r in conn.execute(
-            sa.select(drafts.c.instrument_id, drafts.c.occasion).where(drafts.c.participant_id == dst)).all()}
-        for d in conn.execute(sa.select(drafts.c.id, drafts.c.instrument_id, drafts.c.occasion)
-                              .where(drafts.c.participant_id == src)).all():
-            if (d.instrument_id, d.occasion) not in have:
-                conn.execute(drafts.update().where(drafts.c.id == d.id).values(participant_id=dst))
-
-    def _move_pair(self, conn: Connection, src: Participant, dst: Participant) -> None:
-        if src.pair_id is None or dst.pair_id is not None:
-            return
-        pair = conn.execute(sa.select(pairs.c.id, pairs.c.supervisor_id, pairs.c.supervisee_id)
-                            .where(pairs.c.id == src.pair_id)).first()
-        if pair is None or dst.id in (pair.supervisor_id, pair.supervisee_id):
-            return
-        other = pair.supervisee_id if pair.supervisor_id == src.id else pair.supervisor_id
-        sup, sub = (dst.id, other) if pair.supervisor_id == src.id else (other, dst.id)
-        if conn.execute(sa.select(pairs.c.id).where(pairs.c.supervisor_id == sup,
-                                                    pairs.c.supervisee_id == sub)).first() is not None:
-            return
-        conn.execute(pairs.update().where(pairs.c.id == pair.id).values(supervisor_id=sup, supervisee_id=sub))
-        conn.execute(participants.update().where(participants.c.id == dst.id).values(pair_id=pair.id))
 
     # -- purging -------------------------------------------------------------------------------
 

@@ -23,7 +23,9 @@ stays small.
 :class:`Store` is put together from one mixin per responsibility: ``engine`` (connection,
 transactions, errors, schema check), ``sessions`` (sessions, participants, pairs), ``answers``
 (reading answers, drafts, notes), ``submit``, ``backup`` (purge, dump, restore), ``demo``,
-``live``, ``access`` and ``frames``; ``values`` holds what they hand out and share.
+``live``, ``access`` (joining and resuming), ``lockouts`` (counted tries, the facilitator key),
+``people`` (removing and merging participants) and ``frames``; ``values`` holds what they hand
+out and share.
 """
 
 from __future__ import annotations
@@ -46,7 +48,9 @@ from .engine import (  # noqa: F401
 )
 from .frames import RESPONSE_COLUMNS, STATUS_COLUMNS, FramesMixin  # noqa: F401
 from .live import LiveMixin
+from .lockouts import LockoutMixin
 from .schema import HEAD_REVISION, JOIN_ALPHABET, MAX_NAME_LENGTH, STATUSES
+from .people import PeopleMixin
 from .sessions import SELF_STUDY_TITLE, SessionsMixin  # noqa: F401
 from .submit import SubmitMixin
 from .values import (  # noqa: F401
@@ -75,7 +79,7 @@ __all__ = [
 
 
 class Store(EngineMixin, SessionsMixin, AnswersMixin, BackupMixin, DemoMixin, SubmitMixin, LiveMixin, AccessMixin,
-            FramesMixin):
+            LockoutMixin, PeopleMixin, FramesMixin):
     """All reads and writes of workshop data. One instance per process (kernel).
 
     ``url`` is a SQLAlchemy URL (default :func:`default_url`); ``busy_timeout`` is how

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from peerkit.instruments import Instrument
 from peerkit.store import RevisionConflict, SessionClosed, Store, answers_hash
-from peerkit.store import engine
+from peerkit.store import core, engine
 from peerkit.store.schema import responses
 
 from .conftest import _postgres_schema_url
@@ -150,3 +150,30 @@ def test_idle_connection_is_checked_before_use(pg_url: str, monkeypatch: pytest.
         admin.dispose()
         monkeypatch.setattr(engine, "_PING_AFTER", 0.0)
         assert store.get_session(s.id).title == "W"
+
+
+def test_without_returning_the_read_then_insert_path_keeps_every_rule(
+        store: Store, instruments: dict[str, Instrument], monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite before 3.35 has no RETURNING: every submit reads first, then inserts. The same
+    rules hold (on PostgreSQL the path is the one a caller's own transaction takes)."""
+    from peerkit.store import submit as submit_module
+
+    monkeypatch.setattr(submit_module, "_SQLITE_RETURNING", False)
+    quiz = instruments["quiz"]
+    s = store.create_live_session("W", "pw")
+    pid = store.join(s.id, "Ann", "supervisor").id
+    with pytest.raises(core.StoreError, match="not opened"):
+        store.submit(pid, quiz, _answers(quiz, 1))
+    store.open_exercise(s.id, quiz.id)
+    store.save_draft(pid, quiz.id, {"q1": True})
+    first = store.submit(pid, quiz, _answers(quiz, 1))
+    assert (first.created, first.revision) == (True, 1) and store.load_draft(pid, quiz.id) is None
+    again = store.submit(pid, quiz, _answers(quiz, 1))
+    assert (again.created, again.response_id, again.submitted_at) == (False, first.response_id, first.submitted_at)
+    with pytest.raises(RevisionConflict):
+        store.submit(pid, quiz, _answers(quiz, 2), base_revision=0)
+    assert store.submit(pid, quiz, _answers(quiz, 2), base_revision=1).revision == 2
+    store.close_answering(s.id)
+    with pytest.raises(core.StoreError, match="closed answering"):
+        store.submit(pid, quiz, _answers(quiz, 3))
+    assert [r.revision for r in store.revisions(pid, quiz.id)] == [1, 2]

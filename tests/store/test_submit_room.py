@@ -4,6 +4,7 @@ PostgreSQL connection."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Iterator
 from collections import Counter
@@ -177,3 +178,28 @@ def test_without_returning_the_read_then_insert_path_keeps_every_rule(
     with pytest.raises(core.StoreError, match="closed answering"):
         store.submit(pid, quiz, _answers(quiz, 3))
     assert [r.revision for r in store.revisions(pid, quiz.id)] == [1, 2]
+
+
+@pytest.mark.postgres
+def test_postgres_submit_without_pipeline_mode(pg_url: str, instruments: dict[str, Instrument],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a libpq older than 14 (no pipeline mode) the same statements run one by one."""
+    import psycopg
+
+    from peerkit.store import submit as submit_module
+
+    monkeypatch.setattr(psycopg.Pipeline, "is_supported", classmethod(lambda cls: False))
+    quiz = instruments["quiz"]
+    with Store(pg_url) as store:
+        with store.engine.connect() as conn:  # the submit will not use the pipeline
+            assert isinstance(submit_module._batch(conn.connection.dbapi_connection), contextlib.nullcontext)
+        s = store.create_live_session("W", "pw")
+        pid = store.join(s.id, "Ann", "supervisor").id
+        store.open_exercise(s.id, quiz.id)
+        first = store.submit(pid, quiz, _answers(quiz, 1))
+        assert (first.created, first.revision) == (True, 1)
+        assert store.submit(pid, quiz, _answers(quiz, 1)).created is False
+        assert store.submit(pid, quiz, _answers(quiz, 2)).revision == 2
+        store.close_answering(s.id)
+        with pytest.raises(core.StoreError, match="closed answering"):
+            store.submit(pid, quiz, _answers(quiz, 3))

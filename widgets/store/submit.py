@@ -32,6 +32,7 @@ so are PostgreSQL's serialization failures, deadlocks and a dropped connection.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import sqlite3
@@ -114,6 +115,30 @@ _PG = {"generic": "SET LOCAL plan_cache_mode = force_generic_plan", "read": _pyf
                             "AND EXISTS (SELECT 1 FROM ins)) SELECT id, revision FROM ins")}
 
 
+def _psycopg3(dbapi: Any) -> bool:
+    module = type(dbapi).__module__
+    return module == "psycopg" or module.startswith("psycopg.")
+
+
+def _batch(dbapi: Any) -> Any:
+    """psycopg 3's pipeline (the statements go out together, one round trip), where the driver
+    and its libpq (14 or newer) have it; else the statements simply run one after the other."""
+    if _psycopg3(dbapi):
+        import psycopg
+
+        if psycopg.Pipeline.is_supported():
+            return dbapi.pipeline()
+    return contextlib.nullcontext()
+
+
+def _execute(dbapi: Any, cursor: Any, sql: str, params: dict[str, Any]) -> None:
+    """Run a statement prepared on the server once per connection (psycopg 3), else plainly."""
+    if _psycopg3(dbapi):
+        cursor.execute(sql, params, prepare=True)
+    else:  # pragma: no cover - other drivers (psycopg2)
+        cursor.execute(sql, params)
+
+
 class _Values:
     """The submit's values converted for the driver once, before the transaction."""
 
@@ -190,14 +215,14 @@ class SubmitMixin:
             if check_open and (finish if postgres else _SQLITE_RETURNING):
                 params["base"] = _NO_BASE if base_revision is None else base_revision
                 if postgres:  # one round trip: BEGIN, the locks, the insert with the draft delete, COMMIT
-                    with dbapi.pipeline():
+                    with _batch(dbapi):
                         # prepared once per connection, planned once (a generic plan): planning
                         # the guarded insert costs about as much as running it
                         dbapi.cursor().execute(_PG["generic"])
-                        dbapi.cursor().execute(_PG["lock"], params, prepare=True)
-                        dbapi.cursor().execute(_PG["lock_live"], params, prepare=True)
+                        _execute(dbapi, dbapi.cursor(), _PG["lock"], params)
+                        _execute(dbapi, dbapi.cursor(), _PG["lock_live"], params)
                         cur = dbapi.cursor()
-                        cur.execute(_PG["guarded"], params, prepare=True)
+                        _execute(dbapi, cur, _PG["guarded"], params)
                         done = cur.fetchone()
                         dbapi.commit()  # nothing inserted: an empty transaction, the full path follows
                 else:
@@ -209,7 +234,7 @@ class SubmitMixin:
                 if done is not None:
                     return Submission(done[0], done[1], True, values.when)
             if postgres:
-                with dbapi.pipeline():
+                with _batch(dbapi):
                     dbapi.cursor().execute(_PG["lock"], params)
                     dbapi.cursor().execute(_PG["lock_live"], params)
                     cur = dbapi.cursor()
@@ -219,7 +244,7 @@ class SubmitMixin:
                 row = dbapi.execute(_READ, params).fetchone()
             current = self._submit_decide(row, params, instrument, values.digest, check_open, base_revision)
             if postgres:
-                with dbapi.pipeline():
+                with _batch(dbapi):
                     cur.execute(_PG["delete"], params)
                     if current is None or current[2] != values.digest:
                         cur.execute(_PG["insert"], params)

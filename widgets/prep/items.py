@@ -5,6 +5,7 @@ to show on a projector."""
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Any
 
 import pandas as pd
@@ -38,9 +39,10 @@ def option_counts(frame: pd.DataFrame | None, instrument: Instrument, occasion: 
     roles = _roles_present(df["role"]) if by_role else []
     if include_all or not by_role:
         roles = roles + ["all"]
-    keyed = df.assign(key=[str(v) for v in df["value"].tolist()], role=df["role"].astype(object))
-    by_role_counts = keyed.groupby(["item_id", "role", "key"]).size().to_dict()
-    all_counts = keyed.groupby(["item_id", "key"]).size().to_dict()
+    keys_of = [str(v) for v in df["value"].tolist()]
+    item_of = df["item_id"].tolist()
+    by_role_counts = Counter(zip(item_of, df["role"].astype(object).tolist(), keys_of))
+    all_counts = Counter(zip(item_of, keys_of))
     section_of = {i.id: s.id for s in instrument.sections for i in s.items}
     rows = []
     for item in items:
@@ -146,10 +148,14 @@ def _item_spread(frame: pd.DataFrame | None, instrument: Instrument, occasion: s
 def _spread_rows(frame: pd.DataFrame, df: pd.DataFrame, items: list, instrument: Instrument,
                  occasion: str) -> pd.DataFrame:
     scored = _scored(frame, instrument, occasion)
-    keyed = df.assign(key=[str(v) for v in df["value"].tolist()])
-    n_answers = keyed.groupby("item_id").size().to_dict()
-    distinct = keyed.groupby("item_id")["key"].nunique().to_dict()
-    modal = keyed.groupby(["item_id", "key"]).size().groupby(level=0).max().to_dict()
+    answers = Counter(zip(df["item_id"].tolist(), (str(v) for v in df["value"].tolist())))
+    n_answers: dict[str, int] = {}
+    distinct: dict[str, int] = {}
+    modal: dict[str, int] = {}
+    for (item_id, _key), count in answers.items():  # answers per item, different ones, the most common
+        n_answers[item_id] = n_answers.get(item_id, 0) + count
+        distinct[item_id] = distinct.get(item_id, 0) + 1
+        modal[item_id] = max(modal.get(item_id, 0), count)
     stats = scored.groupby("item_id")["score"].agg(["count", "mean", "std", "min", "max"]).to_dict("index")
     role_means = scored.assign(role=scored["role"].astype(object)).groupby(["item_id", "role"])["score"].mean().to_dict()
     section_of = {i.id: s.id for s in instrument.sections for i in s.items}

@@ -160,12 +160,16 @@ def score_summary(frame: pd.DataFrame | None, instrument: Instrument, occasion: 
     sc = _scores(frame, instrument, occasion)
     if sc.empty:
         return _empty(SCORE_SUMMARY_COLUMNS)
-    groups = [(r, sc[sc["role"] == r]) for r in _roles_present(sc["role"])]
+    import numpy as np
+
+    values = pd.to_numeric(sc["value"], errors="coerce").to_numpy(dtype=float)
+    roles = sc["role"].to_numpy(dtype=object)
+    groups = [(r, values[roles == r]) for r in _roles_present(sc["role"])]
     if include_all:
-        groups.append(("all", sc))
+        groups.append(("all", values))
     rows = []
     for role, part in groups:
-        vals = pd.to_numeric(part["value"], errors="coerce").dropna()
+        vals = part[~np.isnan(part)]
         rows.append({"role": role, "n": int(len(vals)),
                      "mean": vals.mean() if len(vals) else math.nan,
                      "min": vals.min() if len(vals) else math.nan,

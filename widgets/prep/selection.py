@@ -157,14 +157,15 @@ def _respondent_rows(df: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
             got = df[col].groupby(person, sort=True).first()
         return got.to_numpy()
 
-    out = pd.DataFrame({"participant_id": pids, "display_name": first_of("display_name"),
-                        "role": first_of("role"), "answered": answered})
-    out["pair_id"] = [_py(v) for v in first_of("pair_id").tolist()] if "pair_id" in df else None
-    out["n_items"] = len(instrument.items)
-    out["submitted_at"] = (df["submitted_at"].groupby(person, sort=True).max().to_numpy()
-                           if "submitted_at" in df else None)
-    out["participant_id"] = out["participant_id"].astype(int)
-    out["answered"] = out["answered"].astype(int)
-    out = out[RESPONDENT_COLUMNS]
-    out = out.assign(_name=out["display_name"].astype(str).str.casefold())
-    return out.sort_values(["_name", "participant_id"], kind="stable").drop(columns="_name").reset_index(drop=True)
+    names, roles = first_of("display_name"), first_of("role")
+    ids = np.asarray(pids).astype(int)
+    # by name (case-insensitive), then id
+    order = sorted(range(n), key=lambda k: (str(names[k]).casefold(), ids[k]))
+    cols: dict[str, Any] = {"participant_id": ids[order], "display_name": names[order], "role": roles[order]}
+    cols["pair_id"] = ([_py(v) for v in first_of("pair_id")[order].tolist()] if "pair_id" in df
+                       else [None] * n)
+    cols["answered"] = answered[order].astype(int)
+    cols["n_items"] = np.full(n, len(instrument.items), dtype=int)
+    cols["submitted_at"] = (df["submitted_at"].groupby(person, sort=True).max().to_numpy()[order]
+                            if "submitted_at" in df else [None] * n)
+    return pd.DataFrame(cols, columns=RESPONDENT_COLUMNS)

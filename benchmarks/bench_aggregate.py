@@ -13,8 +13,9 @@ dashboard does it, median of ``--repeat`` runs after one warm-up:
 1. **read**: ``SessionModel.refresh(force=True)``, the dashboard's read when the data changed
    (who submitted what, participants, pairs, then every answer: ``responses_frame``);
 2. **aggregates**: for every exercise and occasion in the session, the ``peerkit.prep`` calls the
-   group view makes (``blocks.group_blocks`` without drawing): respondents, bands, score summary,
-   area means, answers per item, widest disagreement, role gaps, written answers;
+   group view makes (``blocks.instrument_blocks`` without drawing): respondents, bands, score
+   summary, area means, answers per item, widest disagreement, role gaps, written answers, and the
+   change before → after for the exercises given twice;
 3. **tab shown**: the Group tab updated with the new data, the current exercise drawn (charts as
    SVG, tables, summaries: ``GroupPanel.update``), i.e. what the facilitator waits for;
 4. **every exercise ready**: the other exercises' views, which the dashboard computes in a worker
@@ -138,6 +139,17 @@ def group_aggregates(frame, ins, occ) -> None:
         prep.text_answers(frame, ins, occ)
 
 
+def exercise_aggregates(frame, ins) -> None:
+    """Every occasion's aggregates, then the change between two occasions (``blocks.instrument_blocks``)."""
+    from peerkit import prep
+
+    for occ in ins.occasion_ids:
+        group_aggregates(frame, ins, occ)
+    if prep.pre_post_occasions(ins):
+        prep.group_pre_post_sections(frame, ins)
+        prep.group_pre_post(frame, ins)
+
+
 def measure(url: str, session_id: int, repeat: int) -> dict:
     """Median seconds of each step (see the module notes), after one warm-up run."""
     from peerkit.dashboard.common import SessionModel
@@ -158,8 +170,7 @@ def measure(url: str, session_id: int, repeat: int) -> dict:
             t1 = time.perf_counter()
             used = used_instruments(model, instruments)
             for ins in used:
-                for occ in ins.occasion_ids:
-                    group_aggregates(model.frame, ins, occ)
+                exercise_aggregates(model.frame, ins)
             t2 = time.perf_counter()
             model.refresh(force=True)  # a new frame: the view below starts from nothing kept
             panel = GroupPanel(instruments, names=True, min_group=1)
@@ -325,7 +336,7 @@ def section(results: list[dict]) -> str:
              "the kit's sample answers, written answers, and earlier revisions of some submissions. Timed as the "
              f"dashboard does it, median of {first['repeat']} after a warm-up: the read when the data changed "
              "(`SessionModel.refresh`), the group view's aggregates of every exercise (the `peerkit.prep` calls "
-             "of `blocks.group_blocks`), the Group tab shown with the current exercise drawn (`GroupPanel.update`), "
+             "of `blocks.instrument_blocks`, before → after included), the Group tab shown with the current exercise drawn (`GroupPanel.update`), "
              "and the other exercises' views that the dashboard then prepares in a worker thread. The bare read "
              "fetches the same answers with the database driver and `json.loads`, nothing else.", ""]
     has_old = any(e.get("against") for r in results for e in r["levels"])
@@ -340,7 +351,8 @@ def section(results: list[dict]) -> str:
                          f"{fmt_s(k['read'] + k['tab'])} | {fmt_s(k['all_views'])} | {fmt_s(e['bare_read'])} |")
             old = e.get("against")
             if old:
-                lines.append(f"| {r['backend']}, code at `{old['sha']}` ({old['rev']}) | {old['rows']:,} | "
+                named = f" ({old['rev']})" if not old["sha"].startswith(old["rev"]) else ""
+                lines.append(f"| {r['backend']}, code at `{old['sha']}`{named} | {old['rows']:,} | "
                              f"{fmt_s(old['read'])} | {fmt_s(old['aggregates'])} | "
                              f"{fmt_s(old['read'] + old['aggregates'])} | {fmt_s(old['read'] + old['tab'])} | "
                              f"{fmt_s(old['all_views'])} | |")
@@ -360,6 +372,12 @@ def section(results: list[dict]) -> str:
         lines.append(f"- {r['backend']}, {k['rows']:,} rows: a poll with nothing new (`SessionModel.refresh()`, "
                      f"every few seconds on the dashboard and the projector) {fmt_s(k['poll'])}"
                      + (f" (code at `{old['sha']}`: {fmt_s(old['poll'])})" if old and "poll" in old else "") + ".")
+        small = r["levels"][0]["kit"]
+        lines.append(f"- {r['backend']}: the other exercises' views took {fmt_s(k['all_views'])} for {k['views'] - 1} "
+                     f"views at {k['rows']:,} rows, and {fmt_s(small['all_views'])} at {small['rows']:,} rows: drawing "
+                     "the charts (matplotlib, as SVG), not the answers, is most of that time. The dashboard draws them "
+                     "in a worker thread after a change, so the tab stays usable; `benchmarks/bench_group.py` times "
+                     "a switch of exercise.")
         lines.append(f"- {r['backend']}: load average {r['load_before']} before, {r['load_after']} after "
                      "(1, 5, 15 minutes; the machine is shared, so absolute times vary with it).")
     if has_old:

@@ -143,3 +143,27 @@ def test_a_new_frame_is_computed_afresh():
     after = prep.scores(new, ins)
     pd.testing.assert_frame_equal(after, reference_scores(new, ins, ""))
     assert len(after) != len(before)
+
+
+@pytest.mark.parametrize("instrument_id", sorted(k for k, v in INSTRUMENTS.items() if prep.pre_post_occasions(v)))
+def test_group_change_equals_each_persons_pre_post_summed(instrument_id):
+    """``group_pre_post_sections`` counts straight from the answers; the reference adds up
+    ``pre_post_summary(pre_post(...))`` person by person, as it did before."""
+    from peerkit.compare import pre_post
+
+    ins = INSTRUMENTS[instrument_id]
+    frame = random_frame(ins, people=40, seed=len(instrument_id))
+    occ = prep.pre_post_occasions(ins)
+    before = prep.answers_by_participant(frame, ins, occ[0])
+    after = prep.answers_by_participant(frame, ins, occ[1])
+    both = [pid for pid in before if pid in after]
+    assert len(both) > 10
+    total = None
+    for pid in both:
+        part = prep.pre_post_summary(ins, pre_post(ins, before[pid], after[pid]))
+        num = part.drop(columns=["section_id", "section"])
+        total = num if total is None else total + num
+    want = pd.concat([part[["section_id", "section"]], total], axis=1).assign(people=len(both))
+    got = prep.group_pre_post_sections(frame, ins)
+    pd.testing.assert_frame_equal(got, want[got.columns])
+    assert got[["gained", "lost", "changed"]].to_numpy().sum() > 0

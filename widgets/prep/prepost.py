@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..compare import pre_post
 from ..instruments import Instrument
+from ..scoring import is_answered
 from .common import _empty, _py
 from .scores import _scores
 from .selection import answers_by_participant
@@ -82,12 +83,30 @@ def group_pre_post_sections(frame: pd.DataFrame | None, instrument: Instrument,
     both = [pid for pid in before if pid in after]
     if not both:
         return _empty(cols)
-    total = None
-    for pid in both:
-        part = pre_post_summary(instrument, pre_post(instrument, before[pid], after[pid]))
-        num = part.drop(columns=["section_id", "section"])
-        total = num if total is None else total + num
-    out = pd.concat([part[["section_id", "section"]], total], axis=1)
+    # what pre_post_summary(pre_post(...)) counts for each person, counted straight from the answers
+    target = instrument.scoring.value if instrument.scoring.method == "count" else True
+    rows = []
+    for s in instrument.sections:
+        n = {"pre_answered": 0, "post_answered": 0, "pre_count": 0, "post_count": 0, "gained": 0, "lost": 0,
+             "changed": 0}
+        checklist = {i.id: instrument.scale_for(i).kind == "checklist" for i in s.items}
+        for pid in both:
+            pre_answers, post_answers = before[pid], after[pid]
+            for item in s.items:
+                pre, post = pre_answers.get(item.id), post_answers.get(item.id)
+                pre = pre if is_answered(pre) else None  # as clean_answers keeps them
+                post = post if is_answered(post) else None
+                n["pre_answered"] += pre is not None
+                n["post_answered"] += post is not None
+                n["pre_count"] += pre == target and type(pre) is type(target)
+                n["post_count"] += post == target and type(post) is type(target)
+                if pre is not None and post is not None and pre != post:
+                    n["changed"] += 1
+                    if checklist[item.id]:
+                        n["gained" if post is True else "lost"] += 1
+        rows.append({"section_id": s.id, "section": s.title or s.id, "items": len(s.items) * len(both),
+                     **{k: int(v) for k, v in n.items()}})
+    out = pd.DataFrame(rows, columns=PRE_POST_SUMMARY_COLUMNS)
     out["people"] = len(both)
     return out[cols]
 

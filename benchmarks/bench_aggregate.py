@@ -309,7 +309,7 @@ def table_rows(out: dict) -> list[Row]:
     rows: list[Row] = []
     for e in out["levels"]:
         k, old = e["kit"], e.get("against")
-        size = f"{k['rows'] / 1000:.0f}k rows" if k["rows"] >= 1000 else f"{k['rows']} rows"
+        size = f"{e['target'] // 1000}k rows" if e["target"] >= 1000 else f"{e['target']} rows"
         note = f"{k['rows']:,} answer rows = {2 * e['pairs']} people × every exercise; median of {out['repeat']}"
         rows.append(Row("aggregate", f"{label}: read, {size}", k["read"], e["bare_read"], "bare driver read", note=note))
         total = k["read"] + k["aggregates"]

@@ -1,7 +1,7 @@
 """A room opening the link at once: N phone-like clients at the same instant, bare Voila vs the kit.
 
 For every variant and N (1, 10, 25, 40; ``--quick``: 1, 10) two Voila servers are started one
-after the other, each fresh, each serving the same folder (``participant.ipynb`` and a bare
+after the other (bare first, then the kit first, alternating from one measurement to the next), each fresh, each serving the same folder (``participant.ipynb`` and a bare
 one-button notebook): one burst of N clients opens the bare notebook, the other the participant
 app (``?code=`` in the link). Each client (:mod:`benchmarks.burst_client`) fetches the page, opens
 the kernel websocket and waits for every widget's state: the time to a usable form. While the
@@ -128,12 +128,14 @@ def one_burst(server: h.Server, who: str, n: int, browser=None, load: bool = Fal
     }
 
 
-def run_variant(variant: str, n: int, browser, log: Callable[[str], None]) -> dict:
-    """Bare, then the kit, each on a fresh server, in one variant at one N."""
+def run_variant(variant: str, n: int, browser, log: Callable[[str], None], kit_first: bool = False) -> dict:
+    """Bare and the kit, one after the other, each on a fresh server, in one variant at one N
+    (``kit_first``: the kit goes first; :func:`run` alternates, so neither side always runs in the
+    wake of the other's shutdown)."""
     from peerkit import room
 
     out = {}
-    for who in ("bare", "kit"):
+    for who in (("kit", "bare") if kit_first else ("bare", "kit")):
         base = h.tmpdir(f"burst-{variant}-{who}-{n}")
         extra: list[str] = []
         if variant.startswith("prepared"):
@@ -315,9 +317,9 @@ def run(quick: bool, log: Callable[[str], None], levels: tuple[int, ...] | None 
     with sync_playwright() as pw:
         browser = h.launch_browser(pw)
         try:
-            for n in levels:
-                for variant in variants:
-                    results["bursts"][f"{variant} N={n}"] = run_variant(variant, n, browser, log)
+            pairs = [(n, variant) for n in levels for variant in variants]
+            for k, (n, variant) in enumerate(pairs):
+                results["bursts"][f"{variant} N={n}"] = run_variant(variant, n, browser, log, kit_first=k % 2 == 1)
         finally:
             browser.close()
     if extras:

@@ -152,8 +152,9 @@ def start_server(base: Path, extra: Iterable[str] = (), db_url: str | None = Non
     t0 = time.monotonic()
     with open(log, "wb") as fh:
         cmd = voila_command("127.0.0.1", port, folder, extra)
-        if stock_voila:
+        if stock_voila:  # Voila's own launcher, kernel manager and template
             cmd[cmd.index("peerkit.room")] = "voila"
+            cmd = [a for a in cmd if not a.startswith("--VoilaConfiguration.template=")]
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env,
                                 stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
     voila = VoilaServer(f"http://127.0.0.1:{port}", db_url, home, log, proc, 0.0)

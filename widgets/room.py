@@ -128,7 +128,7 @@ def _retrying(base: type) -> type:
     class RetryingKernelManager(base):  # type: ignore[misc, valid-type]
         start_attempts = Integer(START_ATTEMPTS, config=True,
                                  help="How many times a kernel start is tried before the page fails.")
-        start_check_timeout = Float(120.0, config=True,
+        start_check_timeout = Float(60.0, config=True,
                                     help="Seconds a new kernel has to answer kernel_info.")
 
         async def start_kernel(self, *args: Any, **kwargs: Any) -> str:

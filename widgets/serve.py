@@ -196,6 +196,10 @@ def voila_command(host: str, port: int, notebooks: Path | None = None,
         "--Voila.port_retries=0",  # fail on a busy port instead of silently moving
         *([] if "--template" in given or "--VoilaConfiguration.template" in given
           else [f"--VoilaConfiguration.template={TEMPLATE}"]),  # Voila's lab + the kit's error page
+        # kernels talk to Voila over local sockets, not TCP ports: when a room opens the link at
+        # once, two kernels can pick the same free port and one of them never starts
+        *([] if os.name != "posix" or "--KernelManager.transport" in given
+          else ["--KernelManager.transport=ipc"]),
         *executor,
         *extra,
     ]

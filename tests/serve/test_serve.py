@@ -51,6 +51,10 @@ def test_voila_command_serves_the_notebooks_folder():
     assert executor["iopub_timeout"] >= 60 and executor["startup_timeout"] >= 60
     for key, value in executor.items():
         assert f"--VoilaExecutor.{key}={value}" in cmd
+    # kernels over local sockets (no TCP port two kernels could both pick), unless told otherwise
+    assert ("--KernelManager.transport=ipc" in cmd) == (os.name == "posix")
+    explicit = serve.voila_command("127.0.0.1", 8866, extra=["--KernelManager.transport=tcp"])
+    assert "--KernelManager.transport=ipc" not in explicit
     # the kit's template (Voila's lab with the kit's error page) ships with the package
     assert "--VoilaConfiguration.template=peerkit" in cmd
     from peerkit import room

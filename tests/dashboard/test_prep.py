@@ -362,3 +362,19 @@ def test_store_frame_works_like_the_hand_built_one(store, sia):
     assert pairs.iloc[0]["pair_id"] == pair_id and pairs.iloc[0]["a_name"] == "Ann"
     long = prep.submission_long(store.submission_status(s.id), store.participants(s.id), [sia])
     assert long["status"].tolist() == ["submitted", "submitted"]
+
+
+def test_option_counts_tally_each_ticked_option_of_a_multi_select(curriculum):
+    """"Tick every one that applies" (the peer-role sorting's "why"): every ticked option is
+    counted, not the combination as one answer (which matched no option and was dropped), and
+    ``n`` is the number of people who answered."""
+    ins = curriculum["peer-role-sorting"]
+    item = next(i for i in ins.items if ins.scale_for(i).kind == "multi")
+    a, b, c = ins.scale_for(item).values[:3]
+    answers = {(ins.id, ""): {1: {item.id: f"{a}+{b}"}, 2: {item.id: b}, 3: {item.id: f"{a}+{b}+{c}"}}}
+    counts = prep.option_counts(build_frame(answers), ins)
+    row = counts[counts["item_id"] == item.id].set_index("role")
+    assert row.loc["all", "n"] == 3
+    assert (row.loc["all", a], row.loc["all", b], row.loc["all", c]) == (2, 3, 1)
+    assert (row.loc["supervisor", "n"], row.loc["supervisor", a], row.loc["supervisor", b]) == (2, 2, 2)
+    assert (row.loc["peer_specialist", "n"], row.loc["peer_specialist", b]) == (1, 1)

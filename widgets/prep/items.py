@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..instruments import Instrument
+from ..instruments import MULTI_SEP, Instrument
 from .common import (
     ITEM_COLUMNS, ROLE_ORDER, _empty, _numeric_kind, _roles_present, default_occasion, item_score, option_keys,
 )
@@ -28,7 +28,9 @@ def option_counts(frame: pd.DataFrame | None, instrument: Instrument, occasion: 
 
     One row per item x role (roles of the respondents, then ``"all"``); columns
     item_id, number, text, section_id, role, n (answers), then one column per answer
-    key (``str(value)``: "S", "I", "A"; "True", "False"; "5" ... "1") in scale order.
+    key (``str(value)``: "S", "I", "A"; "True", "False"; "5" ... "1") in scale order. On a
+    "tick every one that applies" item each ticked option counts once and ``n`` is the number of
+    people who answered (so the option counts may add up to more than ``n``).
     """
     items = [i for i in instrument.items if instrument.scale_for(i).kind != "text"]
     keys = option_keys(instrument, items)
@@ -41,7 +43,21 @@ def option_counts(frame: pd.DataFrame | None, instrument: Instrument, occasion: 
         roles = roles + ["all"]
     keys_of = [str(v) for v in df["value"].tolist()]
     item_of = df["item_id"].tolist()
-    by_role_counts = Counter(zip(item_of, df["role"].astype(object).tolist(), keys_of))
+    role_of = df["role"].astype(object).tolist()
+    # "tick every one that applies": one answer names several options (joined by MULTI_SEP);
+    # each ticked option is counted, and ``n`` is the number of people who answered
+    multi = {i.id for i in items if instrument.scale_for(i).kind == "multi"}
+    people: Counter = Counter()
+    if multi:
+        people = Counter(zip(item_of, role_of))
+        exp_item, exp_role, exp_key = [], [], []
+        for it, ro, key in zip(item_of, role_of, keys_of):
+            for part in (key.split(MULTI_SEP) if it in multi else (key,)):
+                exp_item.append(it)
+                exp_role.append(ro)
+                exp_key.append(part)
+        item_of, role_of, keys_of = exp_item, exp_role, exp_key
+    by_role_counts = Counter(zip(item_of, role_of, keys_of))
     all_counts = Counter(zip(item_of, keys_of))
     section_of = {i.id: s.id for s in instrument.sections for i in s.items}
     rows = []
@@ -51,8 +67,13 @@ def option_counts(frame: pd.DataFrame | None, instrument: Instrument, occasion: 
                 got = {k: int(all_counts.get((item.id, k), 0)) for k in keys}
             else:
                 got = {k: int(by_role_counts.get((item.id, role, k), 0)) for k in keys}
+            if item.id in multi:
+                n = (sum(v for (it, _r), v in people.items() if it == item.id) if role == "all"
+                     else people.get((item.id, role), 0))
+            else:
+                n = sum(got.values())
             row = {"item_id": item.id, "number": item.number or "", "text": item.text,
-                   "section_id": section_of[item.id], "role": role, "n": sum(got.values())}
+                   "section_id": section_of[item.id], "role": role, "n": int(n)}
             row.update(got)
             rows.append(row)
     out = pd.DataFrame(rows, columns=cols)

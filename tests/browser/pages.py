@@ -68,7 +68,10 @@ class ParticipantPage:
         select.select_option(value=title)
         expect(select).to_have_value(title, timeout=ACTION_TIMEOUT)
         form = self.form(instrument_id)
-        expect(form).to_be_visible(timeout=ACTION_TIMEOUT)
+        # a long form is hundreds of widgets for the browser to draw (the peer-role sorting: 105
+        # items, about 500 widgets): on a loaded machine that takes longer than a short one
+        items = len(get_instrument(instrument_id).items)
+        expect(form).to_be_visible(timeout=ACTION_TIMEOUT + 250 * items)
         return form
 
     def form(self, instrument_id: str) -> Locator:

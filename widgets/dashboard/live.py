@@ -261,11 +261,15 @@ class LivePanel(widgets.VBox):
 PROJECTOR_CSS = """
 .peerkit-projector { font-size: 22px; line-height: 1.4; --jp-widgets-font-size: 22px; --jp-ui-font-size1: 22px;
   --jp-content-font-size1: 22px; }
-.peerkit-projector h2.peerkit-projector-small { font-size: 1.5em; }
+.peerkit-projector h2.peerkit-projector-small { font-size: 32px; }
 .peerkit-projector .peerkit-dash-group-content p, .peerkit-projector .peerkit-dash-group-content li,
 .peerkit-projector .peerkit-dash-group-content figcaption { font-size: 22px; }
 .peerkit-projector h2 { font-size: 2.1em; margin: .2em 0 .3em; line-height: 1.2; }
 .peerkit-projector h3 { font-size: 1.5em; }
+/* the results' blocks (h3 under the exercise's h2): a step below the title, as on the dashboard */
+.peerkit-projector .peerkit-block > h3 { font-size: 24px; margin: .8em 0 .3em; }
+/* charts use the projector's width (read from the back of the room), not the dashboard's cap */
+.peerkit-projector .peerkit-chart-box svg { max-width: min(100%, 1200px) !important; }
 .peerkit-projector .peerkit-projector-count { font-size: 4.2em; font-weight: 700; margin: .2em 0;
   font-variant-numeric: tabular-nums; }
 .peerkit-projector .peerkit-projector-state { font-size: 1.3em; }

@@ -47,9 +47,10 @@ def option_counts(frame: pd.DataFrame | None, instrument: Instrument, occasion: 
     # "tick every one that applies": one answer names several options (joined by MULTI_SEP);
     # each ticked option is counted, and ``n`` is the number of people who answered
     multi = {i.id for i in items if instrument.scale_for(i).kind == "multi"}
-    people: Counter = Counter()
+    people_by_role: Counter = Counter()
+    people_all: Counter = Counter()
     if multi:
-        people = Counter(zip(item_of, role_of))
+        people_by_role, people_all = Counter(zip(item_of, role_of)), Counter(item_of)
         exp_item, exp_role, exp_key = [], [], []
         for it, ro, key in zip(item_of, role_of, keys_of):
             for part in (key.split(MULTI_SEP) if it in multi else (key,)):
@@ -68,8 +69,7 @@ def option_counts(frame: pd.DataFrame | None, instrument: Instrument, occasion: 
             else:
                 got = {k: int(by_role_counts.get((item.id, role, k), 0)) for k in keys}
             if item.id in multi:
-                n = (sum(v for (it, _r), v in people.items() if it == item.id) if role == "all"
-                     else people.get((item.id, role), 0))
+                n = people_all[item.id] if role == "all" else people_by_role[(item.id, role)]
             else:
                 n = sum(got.values())
             row = {"item_id": item.id, "number": item.number or "", "text": item.text,

@@ -1,18 +1,27 @@
 """A room opening the link at once: N phone-like clients at the same instant, bare Voila vs the kit.
 
-For every variant and N (1, 10, 25, 40; ``--quick``: 1, 10) two Voila servers are started one
-after the other (bare first, then the kit first, alternating from one measurement to the next), each fresh, each serving the same folder (``participant.ipynb`` and a bare
-one-button notebook): one burst of N clients opens the bare notebook, the other the participant
-app (``?code=`` in the link). Each client (:mod:`benchmarks.burst_client`) fetches the page, opens
-the kernel websocket and waits for every widget's state: the time to a usable form. While the
-clients run, one real Chromium page opens the same notebook at the same instant and is timed to
-its first visible widget. Afterwards every kernel's CPU time and RSS are read.
+For every variant and N (1, 10, 25, 40; ``--quick``: 1, 10) Voila servers are started one after
+the other, each fresh, each serving the same folder (``participant.ipynb`` and a bare one-button
+notebook), in an order that alternates from one measurement to the next:
+
+- **bare Voila**: Voila as installed (``voila``: its own launcher, kernel manager, ``lab``
+  template and TCP kernels; the kit's voila.json settings) serving the one-button notebook;
+- **the kit**: ``peerkit serve``'s Voila (:mod:`peerkit.room`: templates compiled once, kernel
+  starts checked, kernels on local sockets, the kit's template) serving the participant app
+  (``?code=`` in the link);
+- for ``cold`` also **one button on the kit's server**: the one-button notebook served by the
+  kit's Voila, which tells the participant app's own cost apart from the server's.
+
+One burst of N clients opens each. Each client (:mod:`benchmarks.burst_client`) fetches the page,
+opens the kernel websocket and waits for every widget's state: the time to a usable form. While
+the clients run, one real Chromium page opens the same notebook at the same instant and is timed
+to its first visible widget. Afterwards every kernel's CPU time and RSS are read.
 
 Variants:
 
 - ``cold``: a kernel is started for every page (Voila's default);
 - ``prepared``: ``peerkit serve --room N`` (the pool of N + margin kernels is full and the
-  machine quiet before the burst);
+  machine quiet before the burst); bare Voila gets Voila's own preheated pool of the same size;
 - ``cold+load``: cold, with another process using half a core during the burst (a busy laptop).
 
 Blank pages are pages whose widgets never arrive (no widget view in the page, or no state).
@@ -35,8 +44,9 @@ from . import harness as h
 from .burst_client import Visit, visit
 from .stats import Row, fmt_s, median
 
-NOTEBOOKS = {"bare": "bare.ipynb", "kit": "participant.ipynb"}
-QUERY = {"bare": "", "kit": "code=ABC-DEF"}
+NOTEBOOKS = {"bare": "bare.ipynb", "kit": "participant.ipynb", "same": "bare.ipynb"}
+QUERY = {"bare": "", "kit": "code=ABC-DEF", "same": ""}
+STOCK = {"bare": True, "kit": False, "same": False}  # served by Voila as installed
 HALF_CORE = """
 import time
 while True:
@@ -128,22 +138,45 @@ def one_burst(server: h.Server, who: str, n: int, browser=None, load: bool = Fal
     }
 
 
-def run_variant(variant: str, n: int, browser, log: Callable[[str], None], kit_first: bool = False) -> dict:
-    """Bare and the kit, one after the other, each on a fresh server, in one variant at one N
-    (``kit_first``: the kit goes first; :func:`run` alternates, so neither side always runs in the
-    wake of the other's shutdown)."""
+def _stock_pool_args(n: int, notebook: str) -> list[str]:
+    """Voila's own preheated pool of the prepared room's size, for ``notebook`` only."""
     from peerkit import room
 
+    pools = {"default": {"pool_size": 0}, notebook: {"pool_size": room.pool_size(n)}}
+    return ["--VoilaConfiguration.preheat_kernel=True",
+            f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}"]
+
+
+def _wait_stock_pool(server: h.Server, size: int, timeout: float = 600.0) -> float:
+    t0 = time.monotonic()
+    while len(server.kernels()) < size:
+        if time.monotonic() - t0 > timeout:
+            raise RuntimeError(f"Voila's pool did not reach {size} kernels within {timeout:.0f} s")
+        time.sleep(0.5)
+    h.wait_quiet(lambda: [h.psutil.Process(server.pid), *server.kernels()], timeout=120)
+    return time.monotonic() - t0
+
+
+def run_variant(variant: str, n: int, browser, log: Callable[[str], None], turn: int = 0) -> dict:
+    """Bare Voila and the kit (and, cold, one button on the kit's server), one after the other,
+    each on a fresh server, in one variant at one N. ``turn`` rotates the order, so that no side
+    always runs in the wake of another's shutdown."""
+    from peerkit import room
+
+    sides = ["bare", "kit", *(["same"] if variant == "cold" else [])]
+    k = turn % len(sides)
     out = {}
-    for who in (("kit", "bare") if kit_first else ("bare", "kit")):
+    for who in sides[k:] + sides[:k]:
         base = h.tmpdir(f"burst-{variant}-{who}-{n}")
         extra: list[str] = []
         if variant.startswith("prepared"):
-            extra = room.room_args(n, quiet_seconds=600, notebook=NOTEBOOKS[who])
-        server = h.start_server(base, extra)
+            extra = (_stock_pool_args(n, NOTEBOOKS[who]) if STOCK[who]
+                     else room.room_args(n, quiet_seconds=600, notebook=NOTEBOOKS[who]))
+        server = h.start_server(base, extra, stock_voila=STOCK[who])
         try:
             if variant.startswith("prepared"):
-                prep = _wait_room(server, base / "home")
+                prep = (_wait_stock_pool(server, room.pool_size(n)) if STOCK[who]
+                        else _wait_room(server, base / "home"))
             else:
                 h.wait_quiet(lambda: [h.psutil.Process(server.pid)], timeout=30)
                 prep = 0.0
@@ -218,6 +251,17 @@ def rows_of(results: dict) -> list[Row]:
                              f"{b['load_before'][0]}"))
         rows.append(Row("burst", f"{label}: kernel CPU per page (median)", k["cpu"], b["cpu"], "bare"))
         rows.append(Row("burst", f"{label}: RSS per kernel (median)", k["rss"], b["rss"], "bare", kind="mb"))
+        same = per.get("same")
+        if same:
+            one = "one button, kit's server"
+            rows.append(Row("burst", f"{label}: time to usable form, max, against one button on the kit's "
+                                     "server", k["max"], same["max"], one,
+                            note=f"median {fmt_s(k['median'])} / {fmt_s(same['median'])}; the participant "
+                                 "app's own cost, the server being the same"))
+            rows.append(Row("burst", f"{label}: kernel CPU per page (median), against one button on the "
+                                     "kit's server", k["cpu"], same["cpu"], one))
+            rows.append(Row("burst", f"{label}: RSS per kernel (median), against one button on the kit's "
+                                     "server", k["rss"], same["rss"], one, kind="mb"))
         if k.get("browser_s") is not None and b.get("browser_s") is not None:
             rows.append(Row("burst", f"{label}: one real Chromium page during the burst", k["browser_s"],
                             b["browser_s"], "bare", note="navigation to first visible widget"))
@@ -235,9 +279,10 @@ def rows_of(results: dict) -> list[Row]:
 
 def headline(results: dict) -> str:
     """The burst table for the top of BENCHMARKS.md and the README."""
-    lines = ["| N at once | bare Voila, cold | kit, cold | kit ÷ bare (max) | kit, prepared room "
+    lines = ["| N at once | bare Voila, cold | kit, cold | kit ÷ bare Voila (max) "
+             "| kit ÷ one button on the kit's server (max) | kit, prepared room "
              "| kit, cold, busy machine | blank pages (kit / bare) |",
-             "|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|"]
     bursts = results["bursts"]
     ns = sorted({int(k.rsplit("=", 1)[1]) for k in bursts})
 
@@ -251,9 +296,11 @@ def headline(results: dict) -> str:
         prep = bursts.get(f"prepared N={n}", {})
         busy = bursts.get(f"cold+load N={n}", {})
         ratio = f"{cold['kit']['max'] / cold['bare']['max']:.2f}×" if cold else "–"
+        own = f"{cold['kit']['max'] / cold['same']['max']:.2f}×" if cold.get("same") else "–"
         blank = [f"{v['kit']['blank']} / {v['bare']['blank']}" for v in (cold, prep, busy) if v]
         lines.append(f"| {n} | {cell(cold.get('bare'))} | {cell(cold.get('kit'))} | "
-                     f"{ratio} | {cell(prep.get('kit'))} | {cell(busy.get('kit'))} | {', '.join(blank)} |")
+                     f"{ratio} | {own} | {cell(prep.get('kit'))} | {cell(busy.get('kit'))} | "
+                     f"{', '.join(blank)} |")
     return "\n".join(lines)
 
 
@@ -271,6 +318,9 @@ def notes(b: dict) -> list[str]:
                    f"{bare['blank']}; errors kit {len(k['errors'])}, bare {len(bare['errors'])}"
                    + (f" ({', '.join(errs)})" if errs else "")
                    + f"; widget states per page kit {k['widgets']:.0f}, bare {bare['widgets']:.0f}"
+                   + (f"; one button on the kit's server {fmt_s(per['same']['median'])} / "
+                      f"{fmt_s(per['same']['max'])}, kernel CPU {fmt_s(per['same']['cpu'])} (kit "
+                      f"{fmt_s(k['cpu'])}, bare Voila {fmt_s(bare['cpu'])})" if per.get("same") else "")
                    + (f"; room prepared in {k['prepared_in']:.0f} s (bare {bare['prepared_in']:.0f} s)"
                       if k.get("prepared_in") else "")
                    + f"; load average before the burst {k['load_before'][0]} / {bare['load_before'][0]}.")
@@ -319,7 +369,7 @@ def run(quick: bool, log: Callable[[str], None], levels: tuple[int, ...] | None 
         try:
             pairs = [(n, variant) for n in levels for variant in variants]
             for k, (n, variant) in enumerate(pairs):
-                results["bursts"][f"{variant} N={n}"] = run_variant(variant, n, browser, log, kit_first=k % 2 == 1)
+                results["bursts"][f"{variant} N={n}"] = run_variant(variant, n, browser, log, turn=k)
         finally:
             browser.close()
     if extras:

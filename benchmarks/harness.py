@@ -140,7 +140,8 @@ def start_server(base: Path, extra: Iterable[str] = (), db_url: str | None = Non
                  stock_voila: bool = False) -> Server:
     """Voila on a bench folder under ``base`` (store: a SQLite file in ``base/home`` unless ``db_url``).
 
-    ``stock_voila``: Voila's own launcher and kernel manager instead of the kit's (``peerkit.room``)."""
+    ``stock_voila``: Voila as installed (its own launcher, kernel manager, template and kernel
+    transport) instead of the kit's (``peerkit.room``)."""
     folder = bench_folder(base)
     home = base / "home"
     home.mkdir(parents=True, exist_ok=True)
@@ -151,10 +152,7 @@ def start_server(base: Path, extra: Iterable[str] = (), db_url: str | None = Non
     extra = list(extra)
     t0 = time.monotonic()
     with open(log, "wb") as fh:
-        cmd = voila_command("127.0.0.1", port, folder, extra)
-        if stock_voila:  # Voila's own launcher, kernel manager and template
-            cmd[cmd.index("peerkit.room")] = "voila"
-            cmd = [a for a in cmd if not a.startswith("--VoilaConfiguration.template=")]
+        cmd = voila_command("127.0.0.1", port, folder, extra, stock=stock_voila)
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env,
                                 stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
     voila = VoilaServer(f"http://127.0.0.1:{port}", db_url, home, log, proc, 0.0)

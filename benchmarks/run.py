@@ -101,8 +101,11 @@ def headline_block(b: dict) -> str:
     variants = ", ".join(b.get("variants", []))
     lines = [HEADLINE_START, "",
              f"Time until the participant's form is usable when N people open the link in the same second, "
-             f"on a {b.get('cores', '?')}-core machine: median (max) over the N, the kit against bare Voila "
-             "(a one-button notebook) measured in the same run. *Prepared room* is `peerkit serve --room N`; "
+             f"on a {b.get('cores', '?')}-core machine: median (max) over the N, the kit (`peerkit serve`, the "
+             "participant app) against bare Voila (Voila as installed, a one-button notebook) measured in the "
+             "same run. *Kit ÷ one button on the kit's server* compares the participant app with the one-button "
+             "notebook served by the kit's own Voila: the app's own cost. *Prepared room* is "
+             "`peerkit serve --room N`; "
              "*busy machine* adds a process using half a core during the burst. Blank pages are pages whose "
              f"widgets never arrived. Load average (1, 5, 15 min) at the start of the burst runs: "
              f"{tuple(b.get('load_at_start', ()))}, at the end: {tuple(b.get('load_at_end', ()))}: the machine "

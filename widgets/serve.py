@@ -177,28 +177,32 @@ def cull_idle_timeout() -> int:
 
 
 def voila_command(host: str, port: int, notebooks: Path | None = None,
-                  extra: Sequence[str] = ()) -> list[str]:
+                  extra: Sequence[str] = (), stock: bool = False) -> list[str]:
     """The Voila command line (the rest of the configuration is in the kit's voila.json).
 
     Voila runs through ``peerkit.room`` (its kernel manager retries failed kernel starts and
-    prepares a room, see that module). The executor's timeouts are passed explicitly too, so a
-    slow cell arrives late rather than empty whatever folder Voila starts in.
+    prepares a room, and its pages' templates are compiled once, see that module), with the
+    kit's template and kernels on local sockets. The executor's timeouts are passed explicitly
+    too, so a slow cell arrives late rather than empty whatever folder Voila starts in.
+
+    ``stock``: Voila as installed instead (its own launcher, kernel manager, template and
+    transport; the same settings otherwise), the baseline the benchmarks compare the kit with.
     """
     notebooks = notebooks or kit_root() / "notebooks"
     given = {a.split("=", 1)[0] for a in extra}  # an explicit setting wins (traitlets refuses two)
     executor = [f"--VoilaExecutor.{k}={v}" for k, v in voila_settings().get("VoilaExecutor", {}).items()
                 if f"--VoilaExecutor.{k}" not in given]
     return [
-        sys.executable, "-m", "peerkit.room", str(notebooks),
+        sys.executable, "-m", "voila" if stock else "peerkit.room", str(notebooks),
         "--no-browser",
         f"--Voila.ip={host}",
         f"--port={port}",
         "--Voila.port_retries=0",  # fail on a busy port instead of silently moving
-        *([] if "--template" in given or "--VoilaConfiguration.template" in given
+        *([] if stock or "--template" in given or "--VoilaConfiguration.template" in given
           else [f"--VoilaConfiguration.template={TEMPLATE}"]),  # Voila's lab + the kit's error page
         # kernels talk to Voila over local sockets, not TCP ports: when a room opens the link at
         # once, two kernels can pick the same free port and one of them never starts
-        *([] if os.name != "posix" or "--KernelManager.transport" in given
+        *([] if stock or os.name != "posix" or "--KernelManager.transport" in given
           else ["--KernelManager.transport=ipc"]),
         *executor,
         *extra,

@@ -239,8 +239,30 @@ def test_first_render_is_small(env, code, tmp_path):
                          env=run_env).stdout
     got = json.loads(out.strip().splitlines()[-1])
     assert got["heavy"] == [] and got["code"] == code
-    assert got["widgets"] <= 40, got  # models incl. layouts and styles; the whole app built at once made 61
+    # models incl. layouts and styles: the whole app built at once made 61, the join screen with a
+    # layout and style per control 38; shared layouts and styles make it 30
+    assert got["widgets"] <= 30, got
     assert not (tmp_path / "x.sqlite").exists()
+
+
+def test_join_screen_shares_looks_only_where_they_never_change(make_app, session):
+    """Controls that share a layout never show or hide themselves; those that do have their own."""
+    app = make_app()
+    jp = app.join_panel
+    assert jp.name.layout is jp.role.layout and jp.name.style is jp.code.style
+    assert jp.join_button.style is jp.self_study_button.style
+    hidden = jp.device.layout
+    assert hidden.display == "none" and all(w.layout is hidden for w in app.children[:2])
+    shown_or_hidden = [jp.code, jp.join_button, jp, app.work_area, app.connection]
+    layouts = [w.layout for w in shown_or_hidden]
+    assert len({id(x) for x in layouts}) == len(layouts)
+    assert all(x is not hidden and x is not jp.name.layout for x in layouts)
+
+    study = participant_app(self_study=True, instruments={})
+    sp = study.join_panel
+    assert sp.code.layout.display == "none" and sp.join_button.layout.display == "none"
+    assert sp.name.layout.display is None and sp.role.layout.display is None
+    assert sp.self_study_button.layout.display is None
 
 
 def test_prepared_kernel_reads_the_code_in_the_browser(monkeypatch):

@@ -53,22 +53,43 @@ def test_status_line_and_stale_files(tmp_path):
 
 
 class _FakeKernel:
+    """A kernel that answers kernel_info (after a message of another request) or has died."""
+
     def __init__(self, alive: bool):
         self.alive = alive
+
+    async def is_alive(self):
+        return self.alive
 
     def client(self):
         kernel = self
 
+        class Shell:
+            def __init__(self):
+                self.replies = []
+
+            async def get_msg(self, timeout):
+                import queue
+
+                if not kernel.alive or not self.replies:
+                    await asyncio.sleep(min(timeout, 0.01))
+                    raise queue.Empty
+                return self.replies.pop(0)
+
         class Client:
-            def start_channels(self):
-                pass
+            def __init__(self):
+                self.shell_channel = Shell()
+
+            def start_channels(self, **channels):
+                assert channels.get("iopub") is False  # only the shell channel is needed
 
             def stop_channels(self):
                 pass
 
-            async def wait_for_ready(self, timeout):
-                if not kernel.alive:
-                    raise RuntimeError("Kernel died before replying to kernel_info")
+            def kernel_info(self):
+                self.shell_channel.replies = [{"parent_header": {"msg_id": "other"}},
+                                              {"parent_header": {"msg_id": "asked"}}]
+                return "asked"
 
         return Client()
 
@@ -113,6 +134,72 @@ def test_kernel_starts_are_checked_and_retried():
     with pytest.raises(HTTPError, match="could not be started after 2 attempts") as err:
         asyncio.run(km2.start_kernel(kernel_name="python3"))
     assert err.value.status_code == 503
+
+
+def test_compiled_templates_are_shared_and_follow_edits(tmp_path, monkeypatch):
+    """Every page's new Jinja environment reuses the compiled templates; an edit is compiled anew."""
+    import jinja2
+
+    compiled: list[str] = []
+    real = jinja2.Environment.compile
+
+    def counting(self, source, name=None, filename=None, *args, **kwargs):
+        compiled.append(name)
+        return real(self, source, name, filename, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    (tmp_path / "base.j2").write_text("<p>{% block body %}{% endblock %}</p>")
+    (tmp_path / "page.j2").write_text("{% extends 'base.j2' %}{% block body %}hello {{ who }}{% endblock %}")
+    cache = room.CompiledTemplates()
+
+    def page(who: str, is_async: bool = False) -> str:  # a new environment per page, as Voila does
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(tmp_path)), enable_async=is_async)
+        env.bytecode_cache = cache.for_environment(env)
+        template = env.get_template("page.j2")
+        return asyncio.run(template.render_async(who=who)) if is_async else template.render(who=who)
+
+    assert page("A") == "<p>hello A</p>" and sorted(compiled) == ["base.j2", "page.j2"]
+    assert page("<b>") == "<p>hello <b></p>" and len(compiled) == 2  # nothing compiled again
+    (tmp_path / "page.j2").write_text("{% extends 'base.j2' %}{% block body %}bye {{ who }}{% endblock %}")
+    assert page("A") == "<p>bye A</p>" and compiled[2:] == ["page.j2"]  # only the edited one
+    assert page("A", is_async=True) == "<p>bye A</p>" and len(compiled) == 5  # async code is other code
+    assert page("B", is_async=True) == "<p>bye B</p>" and len(compiled) == 5
+
+
+def test_modules_are_compiled_before_the_kernels_start(tmp_path, monkeypatch):
+    import importlib.util
+
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")  # kernels would not write it themselves
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    module = pkg / "mod.py"
+    module.write_text("X = 1\n")
+    cached = Path(importlib.util.cache_from_source(str(module)))
+    assert not cached.exists()
+    assert room.precompile(pkg) and cached.exists()
+    first = cached.stat().st_mtime_ns
+    assert room.precompile(pkg) and cached.stat().st_mtime_ns == first  # up to date: left alone
+    module.write_text("X = 2  # edited\n")
+    os.utime(module, ns=(first + 10**9, first + 10**9))
+    assert room.precompile(pkg) and cached.stat().st_mtime_ns != first  # an edit is compiled again
+    (pkg / "broken.py").write_text("def (:\n")
+    assert not room.precompile(pkg)  # a module that does not compile is reported
+
+
+def test_voila_pages_use_the_shared_template_cache():
+    import voila.notebook_renderer as renderer
+
+    room._cache_templates()
+    room._cache_templates()  # installing twice changes nothing
+    assert renderer.VoilaExporter.__mro__[2].__name__ != "VoilaExporter"
+    first, second = (renderer.VoilaExporter(template_name="lab").environment for _ in range(2))
+    assert first is not second  # a new environment per page, as before
+    before = len(room.TEMPLATE_CACHE.code)
+    first.get_template("index.html.j2")
+    n = len(room.TEMPLATE_CACHE.code)
+    assert n == before + 1  # compiled by the first page
+    second.get_template("index.html.j2")
+    assert len(room.TEMPLATE_CACHE.code) == n  # compiled once, found by the second page
 
 
 def _free_port() -> int:

@@ -65,6 +65,13 @@ def test_voila_command_serves_the_notebooks_folder():
     # an explicit template wins
     assert not any(a.startswith("--VoilaConfiguration.template=peerkit")
                    for a in serve.voila_command("127.0.0.1", 8866, extra=["--template=reveal"]))
+    # Voila as installed (the benchmarks' baseline): same settings, none of the kit's changes
+    stock = serve.voila_command("127.0.0.1", 8866, stock=True)
+    assert stock[:3] == [sys.executable, "-m", "voila"]
+    assert not any(a.startswith(("--VoilaConfiguration.template", "--KernelManager.transport")) for a in stock)
+    assert set(stock) - set(cmd) == {"voila"} and set(cmd) - set(stock) == {
+        "peerkit.room", "--VoilaConfiguration.template=peerkit", *(["--KernelManager.transport=ipc"]
+                                                                   if os.name == "posix" else [])}
 
 
 def test_parser_defaults_and_db_in_either_place():

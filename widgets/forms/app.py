@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 import ipywidgets as widgets
 
-from .common import esc, message_html, save_errors, style_widgets
+from .common import SharedLooks, esc, message_html, save_errors, style_widgets
 from .follow import DEFAULT_INTERVAL, WAITING_TEXT, LiveFollower
 from .join import JoinPanel, role_label
 from .opening import LazyStore, code_from_page
@@ -91,7 +91,8 @@ class ParticipantApp(widgets.VBox):
         self.forms: dict[tuple[str, str], InstrumentForm] = {}
         self.form: InstrumentForm | None = None
 
-        self.join_panel = JoinPanel(store, self_study=self_study)
+        looks = SharedLooks()
+        self.join_panel = JoinPanel(store, self_study=self_study, looks=looks)
         self.join_panel.on_join(self._joined)
         from ..frontend.connection import ConnectionWatch
         from .join import NAME_LIMIT
@@ -103,7 +104,7 @@ class ParticipantApp(widgets.VBox):
         self.pair_panel: Any = None
         # filled at the first Join (see _build_work_area): hidden until then
         self.work_area = widgets.VBox(layout=widgets.Layout(width="100%", display="none"))
-        super().__init__([*style_widgets(), self.connection, self.join_panel, self.work_area],
+        super().__init__([*style_widgets(looks), self.connection, self.join_panel, self.work_area],
                          layout=widgets.Layout(width="100%", max_width="100%"))
         self.add_class("peerkit-app")
 

@@ -20,6 +20,7 @@ __all__ = [
     "A11Y_JS",
     "CSS",
     "CSS_CLASSES",
+    "SharedLooks",
     "a11y_enhancer",
     "esc",
     "format_time",
@@ -165,11 +166,12 @@ A11Y_JS = r"""
 """
 
 
-def a11y_enhancer() -> Any:
-    """A hidden Output widget that runs :data:`A11Y_JS` in the page (a no-op without a front end)."""
+def a11y_enhancer(hidden: Any = None) -> Any:
+    """A hidden Output widget that runs :data:`A11Y_JS` in the page (a no-op without a front end);
+    ``hidden``: a shared ``display: none`` layout to use."""
     import ipywidgets as widgets
 
-    out = widgets.Output(layout=widgets.Layout(display="none"))
+    out = widgets.Output(layout=hidden if hidden is not None else widgets.Layout(display="none"))
     # set directly (not ``with out: display(...)``): the same with or without a kernel, and silent
     out.outputs = ({"output_type": "display_data", "metadata": {},
                     "data": {"application/javascript": A11Y_JS, "text/plain": "<peerkit accessibility script>"}},)
@@ -177,11 +179,37 @@ def a11y_enhancer() -> Any:
     return out
 
 
-def style_widgets() -> list[Any]:
-    """The forms' stylesheet (a hidden HTML widget) and the ARIA enhancer, for the top of an app."""
+class SharedLooks:
+    """Layouts and styles shared by the widgets of one page that never change their own.
+
+    Every ipywidgets control otherwise gets a Layout (and most a style) of its own, each a widget
+    model that the kernel creates and sends and the browser builds; ipywidgets lets widgets share
+    them (a shared layout is one model drawn by several views). A widget whose look changes later
+    (``layout.display`` to show or hide it) keeps a layout of its own.
+    """
+
+    def __init__(self) -> None:
+        import ipywidgets as widgets
+
+        self.hidden = widgets.Layout(display="none")
+        self.wide = widgets.Layout(width="100%")
+        self.field = widgets.Layout(width="100%", max_width="340px")
+        # the string widgets' style classes (not exported at ipywidgets' top level)
+        from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
+
+        self.html = HTMLStyle()
+        self.text = TextStyle(description_width="initial")
+        self.button = widgets.ButtonStyle()
+
+
+def style_widgets(looks: SharedLooks | None = None) -> list[Any]:
+    """The forms' stylesheet (a hidden HTML widget) and the ARIA enhancer, for the top of an app
+    (``looks``: share the page's hidden layout and HTML style)."""
     import ipywidgets as widgets
 
-    return [widgets.HTML(style_tag(), layout=widgets.Layout(display="none")), a11y_enhancer()]
+    if looks is None:
+        return [widgets.HTML(style_tag(), layout=widgets.Layout(display="none")), a11y_enhancer()]
+    return [widgets.HTML(style_tag(), layout=looks.hidden, style=looks.html), a11y_enhancer(looks.hidden)]
 
 
 def esc(text: Any) -> str:

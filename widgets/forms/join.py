@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import ipywidgets as widgets
 
-from .common import esc, message_html, save_errors
+from .common import SharedLooks, esc, message_html, save_errors
 from ..samples import join_code_placeholder
 
 __all__ = ["JoinPanel", "ROLE_OPTIONS", "role_label"]
@@ -58,7 +58,8 @@ class JoinPanel(widgets.VBox):
     knows it.
     """
 
-    def __init__(self, store: Any, *, self_study: bool = False, device: Any = None):
+    def __init__(self, store: Any, *, self_study: bool = False, device: Any = None,
+                 looks: SharedLooks | None = None):
         self.store = store
         self.self_study_only = self_study
         self._callbacks: list[OnJoin] = []
@@ -69,42 +70,45 @@ class JoinPanel(widgets.VBox):
         self.place: str | None = None
         self._pending_session: Any = None
         self._poll_task: Any = None
+        # the join screen is what a whole room opens at once: widgets whose look never changes
+        # share their layouts and styles (fewer widget models to create, send and draw)
+        looks = looks if looks is not None else SharedLooks()
         if device is None:
             from ..frontend.device import DeviceKeeper
 
-            device = DeviceKeeper("peerkit-self-study" if self_study else "peerkit-participant")
+            device = DeviceKeeper("peerkit-self-study" if self_study else "peerkit-participant",
+                                  layout=looks.hidden)
         self.device = device
-        full = dict(width="100%", max_width="340px")
-        style = {"description_width": "initial"}
         intro = widgets.HTML(
             "<h2>Work on your own</h2><p>Enter your name and your role. This device remembers you; "
             "on another device, continue with the resume code you will be shown.</p>" if self_study else
             "<h2>Join the workshop</h2>"
             "<p>Enter the join code your facilitator gave you, your name and your role. "
             "This device remembers you, so a reload brings you back to your answers.</p>",
-            layout=widgets.Layout(width="100%"))
+            layout=looks.wide, style=looks.html)
+        # the code and the Join button are hidden in self-study: layouts of their own
         self.code = widgets.Text(description="Join code", placeholder=join_code_placeholder(),
                                  tooltip="The code of your workshop session",
-                                 layout=widgets.Layout(**full), style=style)
+                                 layout=widgets.Layout(width="100%", max_width="340px"), style=looks.text)
         self.code.add_class("peerkit-join-code")
         self.name = widgets.Text(description="Your name", placeholder="First name or nickname",
                                  tooltip=f"Shown to your facilitator (at most {NAME_LIMIT} characters)",
-                                 layout=widgets.Layout(**full), style=style)
+                                 layout=looks.field, style=looks.text)
         self.name.add_class("peerkit-join-name")
         self.role = widgets.RadioButtons(description="Your role", options=list(ROLE_OPTIONS), value=None,
                                          tooltip="Your role in this training",
-                                         layout=widgets.Layout(width="100%", max_width="340px"), style=style)
+                                         layout=looks.field, style={"description_width": "initial"})
         self.role.add_class("peerkit-join-role")
         self.join_button = widgets.Button(description="Join session", button_style="primary",
                                           icon="sign-in", tooltip="Join the session with this code",
-                                          layout=widgets.Layout(width="auto"))
+                                          layout=widgets.Layout(width="auto"), style=looks.button)
         self.join_button.add_class("peerkit-join-button")
         self.self_study_button = widgets.Button(
             description="Work on my own (self-study)", icon="user",
             tooltip="No code needed: your answers are kept on this kit's server under your name",
-            layout=widgets.Layout(width="auto", max_width="100%"))
+            layout=widgets.Layout(width="auto", max_width="100%"), style=looks.button)
         self.self_study_button.add_class("peerkit-self-study")
-        self.status = widgets.HTML(value="", layout=widgets.Layout(width="100%"))
+        self.status = widgets.HTML(value="", layout=looks.wide, style=looks.html)
         self.status.add_class("peerkit-status")
         self.status.add_class("peerkit-join-status")
         self.join_button.on_click(lambda _b: self.join())

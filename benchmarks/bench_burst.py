@@ -24,6 +24,8 @@ Variants:
   machine quiet before the burst); bare Voila gets Voila's own preheated pool of the same size;
 - ``cold+load``: cold, with another process using half a core during the burst (a busy laptop).
 
+Cold bursts of 25 and 40 people, whose ratios are the headline, are run three times
+(:data:`ROUNDS`), the sides in another order each time; each side reports its median round.
 Blank pages are pages whose widgets never arrive (no widget view in the page, or no state).
 Also measured: the arrival beyond a prepared pool (pool of 3, 4 at once), with the kit's pool and
 with Voila's own pool refilling after ``fill_delay`` = 30 s; and the memory a room of 40 holds
@@ -77,8 +79,29 @@ def _wait_room(server: h.Server, home, timeout: float = 600.0) -> float:
     return time.monotonic() - t0
 
 
+#: Cold bursts of 25 and 40 (the headline's ratios) are run this many times, each time in another
+#: order of the sides; each side reports its median round (by the slowest page).
+ROUNDS = 3
+
+
+def median_round(runs: list[dict]) -> dict:
+    """Per side, the round whose slowest page is the median one, with every round's slowest page
+    and median kept (``rounds_max``, ``rounds_median``)."""
+    if len(runs) == 1:
+        return runs[0]
+    out = {}
+    for who in runs[0]:
+        mine = [r[who] for r in runs]
+        ranked = sorted(mine, key=lambda x: (x["max"] != x["max"], x["max"]))  # NaN (a page lost) last
+        pick = dict(ranked[len(ranked) // 2])
+        pick["rounds_max"] = [x["max"] for x in mine]
+        pick["rounds_median"] = [x["median"] for x in mine]
+        out[who] = pick
+    return out
+
+
 def one_burst(server: h.Server, who: str, n: int, browser=None, load: bool = False,
-              timeout: float = 300.0) -> dict:
+              timeout: float = 120.0) -> dict:
     """N clients (plus one browser page) open ``who``'s notebook at the same instant."""
     nb, query = NOTEBOOKS[who], QUERY[who]
     page_url = server.url(nb, query)
@@ -96,6 +119,8 @@ def one_burst(server: h.Server, who: str, n: int, browser=None, load: bool = Fal
     loader = _load_process() if load else None
     try:
         load_before = os.getloadavg()
+        voila = h.psutil.Process(server.pid)
+        server_cpu0 = sum(voila.cpu_times()[:2])
         start["t0"] = time.perf_counter()
         barrier.wait()
         browser_s = None
@@ -110,6 +135,7 @@ def one_burst(server: h.Server, who: str, n: int, browser=None, load: bool = Fal
         for t in threads:
             t.join(timeout + 30)
         wall = time.perf_counter() - start["t0"]
+        server_cpu = sum(voila.cpu_times()[:2]) - server_cpu0
     finally:
         if loader is not None:
             loader.kill()
@@ -134,6 +160,8 @@ def one_burst(server: h.Server, who: str, n: int, browser=None, load: bool = Fal
         "errors": [v.error for v in visits if v.error],
         "widgets": median([v.widgets for v in visits if v.widgets]) if usable else 0,
         "cpu": median(cpu), "rss": median(rss), "browser_s": browser_s, "browser_error": browser_error,
+        # Voila's own CPU for the burst, per page (the browser page included)
+        "server_cpu": server_cpu / (n + (1 if browser is not None else 0)),
         "kernels": len(server.kernels()),
     }
 
@@ -186,7 +214,8 @@ def run_variant(variant: str, n: int, browser, log: Callable[[str], None], turn:
             server.stop()
         out[who] = res
         log(f"  {variant:10s} N={n:2d} {who:4s}: median {fmt_s(res['median'])}, max {fmt_s(res['max'])}, "
-            f"blank {res['blank']}, errors {len(res['errors'])}, cpu/page {fmt_s(res['cpu'])}, "
+            f"blank {res['blank']}, errors {len(res['errors'])}, cpu/page {fmt_s(res['cpu'])} "
+            f"(server {fmt_s(res['server_cpu'])}), "
             f"RSS {res['rss'] / 1e6:.0f} MB, browser {fmt_s(res['browser_s'] or float('nan'))}, "
             f"load before {res['load_before'][0]}")
     return out
@@ -245,19 +274,27 @@ def rows_of(results: dict) -> list[Row]:
         b, k = per["bare"], per["kit"]
         label = f"{variant}, N={n}"
         rows.append(Row("burst", f"{label}: time to usable form, median", k["median"], b["median"], "bare"))
+        rounds = (f"; median of {len(k['rounds_max'])} rounds, each round's max: kit "
+                  f"{', '.join(fmt_s(x) for x in k['rounds_max'])}, bare "
+                  f"{', '.join(fmt_s(x) for x in b.get('rounds_max', []))}" if k.get("rounds_max") else "")
         rows.append(Row("burst", f"{label}: time to usable form, max", k["max"], b["max"], "bare",
                         note=f"blank pages kit {k['blank']} / bare {b['blank']}; errors kit {len(k['errors'])} / "
                              f"bare {len(b['errors'])}; load average before {k['load_before'][0]} / "
-                             f"{b['load_before'][0]}"))
+                             f"{b['load_before'][0]}{rounds}"))
         rows.append(Row("burst", f"{label}: kernel CPU per page (median)", k["cpu"], b["cpu"], "bare"))
         rows.append(Row("burst", f"{label}: RSS per kernel (median)", k["rss"], b["rss"], "bare", kind="mb"))
+        if "server_cpu" in k and "server_cpu" in b:
+            rows.append(Row("burst", f"{label}: Voila's server CPU per page", k["server_cpu"], b["server_cpu"],
+                            "bare", note="the server process's CPU time over the burst, divided by the pages"))
         same = per.get("same")
         if same:
             one = "one button, kit's server"
             rows.append(Row("burst", f"{label}: time to usable form, max, against one button on the kit's "
                                      "server", k["max"], same["max"], one,
                             note=f"median {fmt_s(k['median'])} / {fmt_s(same['median'])}; the participant "
-                                 "app's own cost, the server being the same"))
+                                 "app's own cost, the server being the same"
+                                 + (f"; each round's max: {', '.join(fmt_s(x) for x in same['rounds_max'])}"
+                                    if same.get("rounds_max") else "")))
             rows.append(Row("burst", f"{label}: kernel CPU per page (median), against one button on the "
                                      "kit's server", k["cpu"], same["cpu"], one))
             rows.append(Row("burst", f"{label}: RSS per kernel (median), against one button on the kit's "
@@ -281,33 +318,58 @@ def headline(results: dict) -> str:
     """The burst table for the top of BENCHMARKS.md and the README."""
     lines = ["| N at once | bare Voila, cold | kit, cold | kit ÷ bare Voila (max) "
              "| kit ÷ one button on the kit's server (max) | kit, prepared room "
-             "| kit, cold, busy machine | blank pages (kit / bare) |",
+             "| kit, cold, busy machine | pages never usable (kit / bare): cold, prepared, busy |",
              "|---|---|---|---|---|---|---|---|"]
     bursts = results["bursts"]
     ns = sorted({int(k.rsplit("=", 1)[1]) for k in bursts})
 
+    def failed(r: dict) -> int:
+        return r["n"] - len(r["usable"])
+
     def cell(r: dict | None) -> str:
         if not r:
             return "–"
+        if failed(r):  # a page that never became usable has no time: say so, and the others' max
+            return (f"{fmt_s(r['median'])} (max of the others {fmt_s(max(r['usable'], default=float('nan')))}; "
+                    f"**{failed(r)} of {r['n']} never usable**)")
         return f"{fmt_s(r['median'])} (max {fmt_s(r['max'])})"
+
+    def ratio(k: dict | None, b: dict | None) -> str:
+        if not k or not b or not k["usable"] or not b["usable"]:
+            return "–"
+        out = f"{max(k['usable']) / max(b['usable']):.2f}×"
+        if failed(k) or failed(b):
+            out += f" (of the usable pages; never usable: kit {failed(k)}, other {failed(b)})"
+        return out
 
     for n in ns:
         cold = bursts.get(f"cold N={n}", {})
         prep = bursts.get(f"prepared N={n}", {})
         busy = bursts.get(f"cold+load N={n}", {})
-        ratio = f"{cold['kit']['max'] / cold['bare']['max']:.2f}×" if cold else "–"
-        own = f"{cold['kit']['max'] / cold['same']['max']:.2f}×" if cold.get("same") else "–"
-        blank = [f"{v['kit']['blank']} / {v['bare']['blank']}" for v in (cold, prep, busy) if v]
+        blank = [f"{failed(v['kit'])} / {failed(v['bare'])}" for v in (cold, prep, busy) if v]
         lines.append(f"| {n} | {cell(cold.get('bare'))} | {cell(cold.get('kit'))} | "
-                     f"{ratio} | {own} | {cell(prep.get('kit'))} | {cell(busy.get('kit'))} | "
-                     f"{', '.join(blank)} |")
+                     f"{ratio(cold.get('kit'), cold.get('bare'))} | {ratio(cold.get('kit'), cold.get('same'))} | "
+                     f"{cell(prep.get('kit'))} | {cell(busy.get('kit'))} | {', '.join(blank)} |")
     return "\n".join(lines)
+
+
+def _method() -> list[str]:
+    """This module's description of the method, as Markdown paragraphs and lists."""
+    out = []
+    for para in (__doc__ or "").split("\n\n")[1:]:
+        para = para.replace("``", "`").replace(":mod:", "").replace(":data:", "")
+        if para.lstrip().startswith("- "):
+            out += ["- " + " ".join(item.split()) for item in para.strip()[2:].split("\n- ")]
+        else:
+            out.append(" ".join(para.split()))
+        out.append("")
+    return out[:-1]
 
 
 def notes(b: dict) -> list[str]:
     """The "A room at once" subsection of BENCHMARKS.md."""
     out = ["### A room at once", "",
-           " ".join((__doc__ or "").split("\n\n")[1].split()), "",
+           *_method(), "",
            "Kernel CPU per page is the kernel process's CPU time once the form was usable (for a prepared "
            "kernel that includes the work done before the burst); RSS per kernel is read at the same time.", ""]
     for key, per in b.get("bursts", {}).items():
@@ -369,7 +431,9 @@ def run(quick: bool, log: Callable[[str], None], levels: tuple[int, ...] | None 
         try:
             pairs = [(n, variant) for n in levels for variant in variants]
             for k, (n, variant) in enumerate(pairs):
-                results["bursts"][f"{variant} N={n}"] = run_variant(variant, n, browser, log, turn=k)
+                reps = ROUNDS if variant == "cold" and n >= 25 and not quick else 1
+                runs = [run_variant(variant, n, browser, log, turn=k + r) for r in range(reps)]
+                results["bursts"][f"{variant} N={n}"] = median_round(runs)
         finally:
             browser.close()
     if extras:

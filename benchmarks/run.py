@@ -106,8 +106,9 @@ def headline_block(b: dict) -> str:
              "same run. *Kit ÷ one button on the kit's server* compares the participant app with the one-button "
              "notebook served by the kit's own Voila: the app's own cost. *Prepared room* is "
              "`peerkit serve --room N`; "
-             "*busy machine* adds a process using half a core during the burst. Blank pages are pages whose "
-             f"widgets never arrived. Load average (1, 5, 15 min) at the start of the burst runs: "
+             "*busy machine* adds a process using half a core during the burst. Pages never usable are pages whose "
+             "widgets never arrived (a blank page, or a kernel that died at its start; a client gives up "
+             f"after 120 s). Cold bursts of 25 and 40 are the median of three rounds. Load average (1, 5, 15 min) at the start of the burst runs: "
              f"{tuple(b.get('load_at_start', ()))}, at the end: {tuple(b.get('load_at_end', ()))}: the machine "
              "was shared with other work, so absolute times vary with that load, the ratios much less. "
              f"Variants run: {variants}.", "",
@@ -181,8 +182,8 @@ def markdown(rows: list[Row], results: dict, mach: dict, args: argparse.Namespac
             out.append(line if "previous run" in line else line[:-1].rstrip() + f" (previous run, {previous['date']}) |")
     out.append("")
     if kept:
-        out += [f"Sections {', '.join(kept)} were not rerun this time: their rows and notes are those of the "
-                f"run of {previous['date']} UTC (marked *previous run*).", ""]
+        out += [f"Sections {', '.join(kept)} were not rerun this time: their rows and notes are those of "
+                "earlier runs (each row marked *previous run* with the date of its run).", ""]
     out += ["## What was measured, and findings", ""]
     out += notes(results)
     for sec in kept:
@@ -379,6 +380,7 @@ def rewrite(args: argparse.Namespace) -> int:
     from benchmarks import bench_burst
 
     data = json.loads(Path(args.from_json).read_text())
+    args.only = args.only or "burst"  # the report says which sections this run measured
     b = data["results"]["burst"]
     b["rows"] = bench_burst.rows_of(b)
     b["headline"] = bench_burst.headline(b)

@@ -86,7 +86,23 @@ CHECK_JS = r"""() => {
       if (px < 11.95) small.push(`${t.textContent.trim().slice(0, 30)}: ${px.toFixed(1)} px`);
     }
   }
-  return {cells: cells.length, words, broken, page, texts, small};
+  // every tab title whole: its text inside its tab and its tab bar (both clip what overflows)
+  const clipped = [];
+  for (const bar of document.querySelectorAll('.lm-TabBar')) {
+    if (!visible(bar)) continue;
+    const barBox = bar.getBoundingClientRect();
+    for (const tab of bar.querySelectorAll('.lm-TabBar-tab')) {
+      const label = tab.querySelector('.lm-TabBar-tabLabel') || tab;
+      const range = document.createRange();
+      range.selectNodeContents(label);
+      const text = range.getBoundingClientRect(), box = tab.getBoundingClientRect();
+      if (text.width === 0) continue;
+      if (text.right > Math.min(box.right, barBox.right) + 0.5 || text.left < Math.max(box.left, barBox.left) - 0.5)
+        clipped.push(`${label.textContent.trim()} (text ${Math.round(text.left)}-${Math.round(text.right)}, ` +
+                     `tab ${Math.round(box.left)}-${Math.round(box.right)}, bar ${Math.round(barBox.left)}-${Math.round(barBox.right)})`);
+    }
+  }
+  return {cells: cells.length, words, broken, page, texts, small, clipped};
 }"""
 
 
@@ -99,6 +115,7 @@ def check_layout(page: Page, what: str, width: int, results: list) -> dict:
         f"{what} at {width} px: the page scrolls sideways ({p})"
     if width <= 400:
         assert not r["small"], f"{what} at {width} px: chart text under 12 px: {r['small'][:10]}"
+    assert not r["clipped"], f"{what} at {width} px: tab titles cut off: {r['clipped']}"
     return r
 
 

@@ -387,9 +387,9 @@ def _cache_templates() -> None:
     """Make Voila's page exporter keep compiled templates across pages (:class:`CompiledTemplates`)."""
     import voila.notebook_renderer as renderer
 
-    base = renderer.VoilaExporter
-    if getattr(base, "_peerkit", False):
-        return
+    base = getattr(renderer, "VoilaExporter", None)
+    if base is None or getattr(base, "_peerkit", False):
+        return  # a Voila that builds its pages otherwise: it serves them, only without the cache
 
     class VoilaExporter(base):  # type: ignore[misc, valid-type]
         _peerkit = True

@@ -35,6 +35,7 @@ import psutil  # noqa: E402
 from peerkit.serve import voila_command, wait_until_serving  # noqa: E402
 from tests.browser.conftest import (CHROMIUM, CHROMIUM_ARGS, VoilaServer, free_port,  # noqa: E402
                                     stop_voila)
+from tests.deploy.servers import reap  # noqa: E402
 
 START_TIMEOUT = 120.0
 HEAVY = ("pandas", "matplotlib", "numpy", "openpyxl", "scipy", "PIL")
@@ -127,13 +128,7 @@ class Server:
         them in sessions of their own, so a SIGKILL of Voila's group misses them -- are killed."""
         kernels = self.kernels()
         stop_voila(self.voila)
-        _gone, alive = psutil.wait_procs(kernels, timeout=10)
-        for k in alive:
-            try:
-                k.kill()
-            except psutil.NoSuchProcess:
-                pass
-        psutil.wait_procs(alive, timeout=10)
+        reap(kernels, grace=10)
 
 
 def start_server(base: Path, extra: Iterable[str] = (), db_url: str | None = None,

@@ -191,6 +191,11 @@ def terminate(proc: subprocess.Popen, procs: Sequence[psutil.Process], *, wait: 
             proc.wait(timeout=wait)
         except subprocess.TimeoutExpired:
             pass
+    reap(procs, grace=grace)
+
+
+def reap(procs: Sequence[psutil.Process], *, grace: float) -> None:
+    """Wait up to ``grace`` s for ``procs`` to end; kill those still alive and wait for them."""
     _gone, alive = psutil.wait_procs(procs, timeout=grace)
     for p in alive:
         try:

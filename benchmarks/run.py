@@ -141,8 +141,10 @@ def previous_report(path: Path) -> dict:
         for chunk in body.split("\n### ")[1:]:
             title = chunk.split("\n", 1)[0].strip()
             out["notes"][title] = "### " + chunk.rstrip() + "\n"
-        if tail and not tail.startswith("Sections that failed"):
-            out["tail"] = "## " + tail.rstrip() + "\n"  # sections written by other benchmark scripts
+        # sections written by other benchmark scripts; an earlier run's failures are not this run's
+        tail = ("\n## " + tail).split("\n## Sections that failed in this run", 1)[0].removeprefix("\n## ")
+        if tail.strip():
+            out["tail"] = "## " + tail.rstrip() + "\n"
     return out
 
 

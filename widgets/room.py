@@ -29,7 +29,7 @@ participant kernel compiles them again.
 
 **Templates are compiled once.** Voila makes a new Jinja environment for every page and so
 compiled the page's templates for every page; the kit gives those environments one shared
-bytecode cache (:class:`CompiledTemplates`), which saves about a third of the server's CPU per page.
+bytecode cache (:func:`compiled_templates`), which saves about a third of the server's CPU per page.
 
 The participant kernel itself imports nothing of Voila: ``?code=`` is read in the browser
 (:mod:`peerkit.forms.opening`).
@@ -342,49 +342,40 @@ def _room_pool(cls: type) -> type:
     return RoomPool
 
 
-class CompiledTemplates:
-    """Jinja's bytecode cache, in memory: each page template is compiled once per server.
+def compiled_templates() -> Any:
+    """A Jinja bytecode cache in memory, for every page's environment: each template compiled once.
 
     Voila builds a new exporter, and with it a new Jinja environment, for every page it serves,
     so without a shared cache every page compiles its templates again (``index.html.j2`` and what
     it extends: about 30 ms of the server's CPU per page, a third of its work for a page).
-    Entries are keyed by template name, file and a checksum of the source (Jinja's own bucket),
-    so an edited template is compiled anew; one cache per environment setting (async or not,
-    extensions), as compiled code depends on those.
+    Entries are keyed by Jinja's own bucket (template name, file, checksum of the source), so an
+    edited template is compiled anew, and by the setting of the environment asking (async or
+    not, extensions), as compiled code depends on it.
     """
+    from jinja2 import BytecodeCache
 
-    def __init__(self) -> None:
-        from jinja2 import BytecodeCache
+    class CompiledTemplates(BytecodeCache):
+        def __init__(self) -> None:
+            self.code: dict[tuple, Any] = {}
 
-        outer = self
+        @staticmethod
+        def _key(bucket: Any) -> tuple:
+            env = bucket.environment
+            return env.is_async, tuple(sorted(env.extensions)), bucket.key, bucket.checksum
 
-        class _Cache(BytecodeCache):
-            def __init__(self, setting: tuple) -> None:
-                self.setting = setting
+        def load_bytecode(self, bucket: Any) -> None:
+            code = self.code.get(self._key(bucket))
+            if code is not None:
+                bucket.code = code
 
-            def load_bytecode(self, bucket: Any) -> None:
-                code = outer.code.get((self.setting, bucket.key, bucket.checksum))
-                if code is not None:
-                    bucket.code = code
+        def dump_bytecode(self, bucket: Any) -> None:
+            self.code[self._key(bucket)] = bucket.code
 
-            def dump_bytecode(self, bucket: Any) -> None:
-                outer.code[(self.setting, bucket.key, bucket.checksum)] = bucket.code
-
-        self._cls = _Cache
-        self.code: dict[tuple, Any] = {}
-
-    def for_environment(self, environment: Any) -> Any:
-        """A bytecode cache for ``environment`` (shares compiled code with every environment of
-        the same setting)."""
-        setting = (environment.is_async, tuple(sorted(environment.extensions)))
-        return self._cls(setting)
-
-
-TEMPLATE_CACHE = CompiledTemplates()
+    return CompiledTemplates()
 
 
 def _cache_templates() -> None:
-    """Make Voila's page exporter keep compiled templates across pages (:class:`CompiledTemplates`)."""
+    """Make Voila's page exporter keep compiled templates across pages (:func:`compiled_templates`)."""
     import voila.notebook_renderer as renderer
 
     base = getattr(renderer, "VoilaExporter", None)
@@ -393,10 +384,11 @@ def _cache_templates() -> None:
 
     class VoilaExporter(base):  # type: ignore[misc, valid-type]
         _peerkit = True
+        template_cache = compiled_templates()  # one per server process
 
         def _create_environment(self) -> Any:
             environment = super()._create_environment()
-            environment.bytecode_cache = TEMPLATE_CACHE.for_environment(environment)
+            environment.bytecode_cache = self.template_cache
             return environment
 
     renderer.VoilaExporter = VoilaExporter

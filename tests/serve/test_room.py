@@ -150,11 +150,11 @@ def test_compiled_templates_are_shared_and_follow_edits(tmp_path, monkeypatch):
     monkeypatch.setattr(jinja2.Environment, "compile", counting)
     (tmp_path / "base.j2").write_text("<p>{% block body %}{% endblock %}</p>")
     (tmp_path / "page.j2").write_text("{% extends 'base.j2' %}{% block body %}hello {{ who }}{% endblock %}")
-    cache = room.CompiledTemplates()
+    cache = room.compiled_templates()
 
     def page(who: str, is_async: bool = False) -> str:  # a new environment per page, as Voila does
         env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(tmp_path)), enable_async=is_async)
-        env.bytecode_cache = cache.for_environment(env)
+        env.bytecode_cache = cache
         template = env.get_template("page.j2")
         return asyncio.run(template.render_async(who=who)) if is_async else template.render(who=who)
 
@@ -194,13 +194,14 @@ from peerkit import room
 room._cache_templates()
 room._cache_templates()  # installing twice changes nothing
 first, second = (renderer.VoilaExporter(template_name="lab").environment for _ in range(2))
-before = len(room.TEMPLATE_CACHE.code)
+cache = renderer.VoilaExporter.template_cache
+before = len(cache.code)
 first.get_template("index.html.j2")
-after_first = len(room.TEMPLATE_CACHE.code)
+after_first = len(cache.code)
 second.get_template("index.html.j2")
 print(json.dumps({"layers": [c.__name__ for c in renderer.VoilaExporter.__mro__[:3]],
                   "distinct": first is not second, "counts": [before, after_first,
-                                                              len(room.TEMPLATE_CACHE.code)]}))
+                                                              len(cache.code)]}))
 """
 
 

@@ -177,10 +177,8 @@ def _stock_pool_args(n: int, notebook: str) -> list[str]:
 
 def _wait_stock_pool(server: h.Server, size: int, timeout: float = 600.0) -> float:
     t0 = time.monotonic()
-    while len(server.kernels()) < size:
-        if time.monotonic() - t0 > timeout:
-            raise RuntimeError(f"Voila's pool did not reach {size} kernels within {timeout:.0f} s")
-        time.sleep(0.5)
+    if not server.wait_for_kernels(size, timeout):
+        raise RuntimeError(f"Voila's pool did not reach {size} kernels within {timeout:.0f} s")
     h.wait_quiet(lambda: [h.psutil.Process(server.pid), *server.kernels()], timeout=120)
     return time.monotonic() - t0
 
@@ -234,9 +232,7 @@ def beyond_the_pool(log: Callable[[str], None]) -> dict:
         base = h.tmpdir(f"beyond-{label}")
         server = h.start_server(base, launcher_extra, stock_voila=stock)
         try:
-            t0 = time.monotonic()
-            while len(server.kernels()) < 3 and time.monotonic() - t0 < 300:
-                time.sleep(0.5)
+            server.wait_for_kernels(3, timeout=300)
             h.wait_quiet(lambda: [h.psutil.Process(server.pid), *server.kernels()], timeout=90)
             res = one_burst(server, "kit", 4)
         finally:

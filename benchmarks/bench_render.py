@@ -28,8 +28,7 @@ def _quiet(server: h.Server) -> None:
 
 def _wait_pool(server: h.Server, expected: int, timeout: float = 180.0) -> float:
     t0 = h.time.monotonic()
-    while h.time.monotonic() - t0 < timeout and len(server.kernels()) < expected:
-        h.time.sleep(0.5)
+    server.wait_for_kernels(expected, timeout)
     _quiet(server)
     return h.time.monotonic() - t0
 

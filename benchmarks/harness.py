@@ -114,6 +114,15 @@ class Server:
                 continue
         return out
 
+    def wait_for_kernels(self, n: int, timeout: float) -> bool:
+        """Wait until this Voila has ``n`` kernels (a pool filling up); False if not within ``timeout``."""
+        t0 = time.monotonic()
+        while len(self.kernels()) < n:
+            if time.monotonic() - t0 > timeout:
+                return False
+            time.sleep(0.5)
+        return True
+
     def kernel_by_id(self, kernel_id: str) -> psutil.Process | None:
         for k in self.kernels():
             try:

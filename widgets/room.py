@@ -7,6 +7,10 @@ Voila unchanged except for its kernel manager:
   it was taken by another process before it bound it (``ZMQError: Address already in use``); the
   page would never load. A start is checked (the kernel answers ``kernel_info``) and retried
   (:data:`START_ATTEMPTS`); only then does the page get its kernel.
+- **Kernels keep every message of a burst.** They are started by the kit's launcher
+  (:mod:`peerkit.kernel`, :class:`KitKernelManager`), whose IOPub channel does not drop widget
+  messages when the server falls behind (stock ipykernel drops beyond 1,000 queued messages, and
+  a form that lost one of its ``comm_open`` messages never appears).
 - **A prepared room** (``peerkit serve --room N``, :func:`room_args`) uses Voila's preheated
   kernel pools for ``participant.ipynb`` only (``kernel_pools_config``), sized ``N`` plus a margin
   (:func:`pool_size`), with three changes to Voila's pool:
@@ -128,11 +132,39 @@ def status_line(status: dict | None) -> str:
 
 # -- the kernel manager ----------------------------------------------------------------------
 
+def _kit_kernel_manager() -> type:
+    """jupyter_server's manager of one kernel, starting ipykernel through :mod:`peerkit.kernel`
+    (IOPub keeps every message of a burst: a form or a dashboard arrives whole under load)."""
+    from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
+
+    from .kernel import kernel_command
+
+    class KitKernelManager(ServerKernelManager):
+        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            return kernel_command(super().format_kernel_cmd(extra_arguments))
+
+    return KitKernelManager
+
+
+def __getattr__(name: str) -> Any:
+    # ``KitKernelManager`` is named in the kernel manager's settings (a dotted name) and made on
+    # first use, so that importing this module does not import jupyter_server
+    if name == "KitKernelManager":
+        cls = globals()["KitKernelManager"] = _kit_kernel_manager()
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def _retrying(base: type) -> type:
-    """``base`` (a jupyter_server kernel manager) with kernel starts checked and retried."""
-    from traitlets import Float, Integer
+    """``base`` (a jupyter_server kernel manager) with kernel starts checked and retried, and
+    its kernels started by the kit's launcher (:class:`KitKernelManager`)."""
+    from traitlets import Float, Integer, default
 
     class RetryingKernelManager(base):  # type: ignore[misc, valid-type]
+        @default("kernel_manager_class")
+        def _kit_kernel_manager_class(self) -> str:
+            return "peerkit.room.KitKernelManager"  # by name: also when this module runs as __main__
+
         start_attempts = Integer(START_ATTEMPTS, config=True,
                                  help="How many times a kernel start is tried before the page fails.")
         start_check_timeout = Float(60.0, config=True,

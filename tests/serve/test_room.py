@@ -269,6 +269,13 @@ def test_peerkit_serve_prepares_the_room_and_serves_arrivals_beyond_it(tmp_path)
         status = room.read_status(home)
         assert status is not None and status["ready"] == 0 and status["refill_at"], status
         assert "once nobody has opened a page" in room.status_line(status)
+        # every kernel (prepared and cold) runs the kit's launcher, whose IOPub drops nothing
+        import psutil
+
+        kernels = [p.cmdline() for p in psutil.Process(proc.pid).children(recursive=True)
+                   if "-f" in p.cmdline()]
+        assert len(kernels) >= 6, kernels
+        assert all(c[c.index("-m") + 1] == "peerkit.kernel" for c in kernels), kernels
         log = "".join(lines)
         assert "Traceback" not in log
     finally:

@@ -80,6 +80,8 @@ class ItemControl(widgets.VBox):
     """A labelled answer control for one item. Subclasses build ``self.input``."""
 
     kind = ""
+    #: classes of the item's box beyond the ones every item has
+    extra_classes: tuple[str, ...] = ()
 
     def __init__(self, instrument: Instrument, item: Item, number: str,
                  on_change: OnChange | None = None, shared: Shared | None = None):
@@ -93,15 +95,11 @@ class ItemControl(widgets.VBox):
         self.accessible_name = f"{number}. {item.text}"
         self.label = self._make_label()
         self.input = self._make_input()
-        self.input.add_class("peerkit-control")
-        self.input.tooltip = self.accessible_name
         self.input.observe(self._changed, names="value")
         self.hint: widgets.HTML | None = None  # made when first needed (most items never need it)
         children = [w for w in (self.label, self.input) if w is not None]
-        super().__init__(children=children, layout=self.shared.row())
-        self.add_class("peerkit-item")
-        self.add_class(f"peerkit-kind-{self.scale.kind}")
-        self.add_class(f"peerkit-item-{item.id}")
+        super().__init__(children=children, layout=self.shared.row(), _dom_classes=(
+            "peerkit-item", f"peerkit-kind-{self.scale.kind}", f"peerkit-item-{item.id}", *self.extra_classes))
 
     # -- building ----------------------------------------------------------
     def _make_label(self) -> widgets.HTML | None:
@@ -113,12 +111,19 @@ class ItemControl(widgets.VBox):
         )
 
     def _make_input(self) -> widgets.DOMWidget:  # pragma: no cover - abstract
+        """The answer control, made with :meth:`_input_state`."""
         raise NotImplementedError
 
-    def _hidden_description(self, widget: widgets.DOMWidget) -> None:
-        """The item text as the control's description, visually hidden (the HTML label shows it)."""
-        widget.description = self.accessible_name
-        widget.add_class("peerkit-sr-label")
+    def _input_state(self, hidden_description: bool = True) -> dict[str, Any]:
+        """What every answer control is made with: its class, the item's text as its tooltip and,
+        with ``hidden_description``, as its description, visually hidden (the HTML label shows it).
+
+        Given to the constructor, these go to the browser with the control itself: set afterwards,
+        each would be one more message per item (a long form's burst was two thirds such updates)."""
+        state: dict[str, Any] = {"tooltip": self.accessible_name, "_dom_classes": ("peerkit-control",)}
+        if hidden_description:
+            state.update(description=self.accessible_name, _dom_classes=("peerkit-control", "peerkit-sr-label"))
+        return state
 
     # -- value ---------------------------------------------------------------
     def _from_widget(self, raw: Any) -> Any:
@@ -176,8 +181,8 @@ class _ToggleControl(ItemControl):
             tooltips=[f"{o.label}: {o.description}" if o.description else o.label for o in opts],
             style=self.shared.get("toggle-style", lambda: widgets.ToggleButtonsStyle(button_width="auto")),
             layout=self.shared.get("auto", lambda: widgets.Layout(width="auto", max_width="100%")),
+            **self._input_state(),
         )
-        self._hidden_description(w)
         return w
 
 
@@ -201,8 +206,8 @@ class _RadioControl(ItemControl):
             value=None,
             layout=self.shared.full(),
             style=self.shared.style(DescriptionStyle),
+            **self._input_state(),
         )
-        self._hidden_description(w)
         return w
 
 
@@ -212,10 +217,7 @@ class FrequencyControl(_RadioControl):
     arrow keys move along the row as in any radio group."""
 
     kind = "frequency"
-
-    def __init__(self, *args: Any, **kw: Any):
-        super().__init__(*args, **kw)
-        self.add_class("peerkit-compact")
+    extra_classes = ("peerkit-compact",)
 
 
 class ChoiceControl(_RadioControl):
@@ -240,7 +242,8 @@ class ChecklistControl(ItemControl):
     def _make_input(self) -> widgets.DOMWidget:
         # Checkbox descriptions are plain text (description_allow_html is off), so no escaping needed
         return widgets.Checkbox(value=False, description=self.accessible_name, indent=False,
-                                layout=self.shared.full(), style=self.shared.style(CheckboxStyle))
+                                layout=self.shared.full(), style=self.shared.style(CheckboxStyle),
+                                **self._input_state(hidden_description=False))
 
     def _from_widget(self, raw: Any) -> Any:
         return bool(raw)
@@ -257,16 +260,15 @@ class _MultiBox(widgets.VBox):
     disabled = traitlets.Bool(False)
     description = traitlets.Unicode("")  # the item's number and text (the group's name)
 
-    def __init__(self, scale: Scale, name: str, shared: Shared):
+    def __init__(self, scale: Scale, name: str, shared: Shared, classes: tuple[str, ...] = ()):
         self.scale = scale
         # each box's tooltip names the item too (the group has no label of its own)
         self.boxes = [widgets.Checkbox(value=False, description=o.label, indent=False,
                                        tooltip=f"{name} — {o.label}", layout=shared.full(),
                                        style=shared.style(CheckboxStyle))
                       for o in scale.options]
-        super().__init__(children=self.boxes, layout=shared.full())
+        super().__init__(children=self.boxes, layout=shared.full(), _dom_classes=("peerkit-multi", *classes))
         self.description = name
-        self.add_class("peerkit-multi")
         self._syncing = False
         for box in self.boxes:
             box.observe(self._ticked, names="value")
@@ -298,13 +300,11 @@ class MultiControl(ItemControl):
 
     kind = "multi"
 
-    def __init__(self, *args: Any, **kw: Any):
-        super().__init__(*args, **kw)
-        # a Box has no description in the browser, where a tooltip without one breaks the view
-        self.input.tooltip = None
-
     def _make_input(self) -> widgets.DOMWidget:
-        return _MultiBox(self.scale, self.accessible_name, self.shared)
+        # no tooltip: a Box has no description in the browser, where a tooltip without one
+        # breaks the view (each checkbox's tooltip names the item instead)
+        return _MultiBox(self.scale, self.accessible_name, self.shared,
+                         self._input_state(hidden_description=False)["_dom_classes"])
 
     def _from_widget(self, raw: Any) -> Any:
         return raw or None
@@ -326,8 +326,8 @@ class TextControl(ItemControl):
             continuous_update=False,
             layout=self.shared.full(),
             style=self.shared.style(TextStyle),
+            **self._input_state(),
         )
-        self._hidden_description(w)
         return w
 
     def _from_widget(self, raw: Any) -> Any:

@@ -179,9 +179,7 @@ class InstrumentForm(widgets.VBox):
             " ".join(o.description.split()).casefold() in text for o in described)
 
     def _progress_label(self) -> widgets.HTML:
-        w = widgets.HTML(value="", layout=widgets.Layout(width="100%"))
-        w.add_class("peerkit-progress")
-        return w
+        return widgets.HTML(value="", layout=widgets.Layout(width="100%"), _dom_classes=("peerkit-progress",))
 
     def _section_box(self, index: int, section: Section) -> widgets.VBox:
         children: list[widgets.Widget] = []
@@ -216,10 +214,8 @@ class InstrumentForm(widgets.VBox):
         if section.footnote:
             children.append(widgets.HTML(f'<p class="peerkit-footnote">{esc(section.footnote)}</p>',
                                          layout=widgets.Layout(width="100%")))
-        box = widgets.VBox(children, layout=widgets.Layout(width="100%", margin="0 0 10px 0"))
-        box.add_class("peerkit-section")
-        box.add_class(f"peerkit-section-{section.id}")
-        return box
+        return widgets.VBox(children, layout=widgets.Layout(width="100%", margin="0 0 10px 0"),
+                            _dom_classes=("peerkit-section", f"peerkit-section-{section.id}"))
 
     # -- loading -------------------------------------------------------------
     def _load(self) -> None:

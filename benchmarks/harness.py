@@ -32,6 +32,7 @@ if str(ROOT) not in sys.path:  # the browser tests' helpers live in tests/browse
 
 import psutil  # noqa: E402
 
+from peerkit.kernel import is_kernel_command  # noqa: E402
 from peerkit.serve import voila_command, wait_until_serving  # noqa: E402
 from tests.browser.conftest import (CHROMIUM, CHROMIUM_ARGS, VoilaServer, free_port,  # noqa: E402
                                     stop_voila)
@@ -108,7 +109,7 @@ class Server:
             return out
         for c in children:
             try:
-                if "ipykernel_launcher" in " ".join(c.cmdline()):
+                if is_kernel_command(c.cmdline()):
                     out.append(c)
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 continue

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-__all__ = ["IOPUB_HWM", "MODULE", "kernel_command", "main"]
+__all__ = ["IOPUB_HWM", "MODULE", "is_kernel_command", "kernel_command", "main"]
 
 #: messages the kernel queues for a subscriber that lags before any is dropped (ZeroMQ's: 1,000)
 IOPUB_HWM = 100_000
@@ -39,6 +39,12 @@ def kernel_command(argv: Sequence[str]) -> list[str]:
             cmd[i + 1] = MODULE
             break
     return cmd
+
+
+def is_kernel_command(argv: Sequence[str]) -> bool:
+    """True for the command line of an IPython kernel, started by the kit's launcher or by
+    ipykernel's (how the benchmarks and tests find a server's kernels among its processes)."""
+    return any(a == "-m" and b in (MODULE, _STOCK) for a, b in zip(argv, argv[1:]))
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from typing import Sequence
 
 import psutil
 
+from peerkit.kernel import is_kernel_command
 from peerkit.serve import kit_root
 
 ROOT = kit_root()
@@ -68,7 +69,7 @@ class PeerkitServer:
         out = []
         for p in self.processes():
             try:
-                if "ipykernel_launcher" in " ".join(p.cmdline()):
+                if is_kernel_command(p.cmdline()):
                     out.append(p)
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 continue

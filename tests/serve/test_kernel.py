@@ -9,7 +9,7 @@ import sys
 import pytest
 from jupyter_client.manager import KernelManager
 
-from peerkit.kernel import IOPUB_HWM, kernel_command
+from peerkit.kernel import IOPUB_HWM, is_kernel_command, kernel_command
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="IPC transport (as peerkit serve)")
 
@@ -83,3 +83,10 @@ def test_stock_ipykernel_drops_that_burst(tmp_path):
     assert stock.format_kernel_cmd()[1:3] == ["-m", "ipykernel_launcher"]
     received, _idle = _received_of_a_burst(stock)
     assert received < BURST
+
+
+def test_kernels_are_recognised_by_either_launcher():
+    assert is_kernel_command(["/v/bin/python", "-m", "peerkit.kernel", "-f", "/tmp/kernel-1.json"])
+    assert is_kernel_command(["/v/bin/python", "-m", "ipykernel_launcher", "-f", "/tmp/kernel-1.json"])
+    assert not is_kernel_command(["/v/bin/python", "-m", "peerkit.room", "notebooks"])
+    assert not is_kernel_command(["/v/bin/python", "-m"])

@@ -154,12 +154,9 @@ class InstrumentForm(widgets.VBox):
                                layout=widgets.Layout(width="100%", flex_flow="row wrap")),
                   self.status, self.conflict_box, self.draft_status, self.results]
 
+        classes = ("peerkit-form", f"peerkit-form-{instrument.id}", *(("peerkit-paged",) if self.pager else ()))
         super().__init__(children=top + sections + bottom,
-                         layout=widgets.Layout(width="100%", max_width="100%"))
-        self.add_class("peerkit-form")
-        self.add_class(f"peerkit-form-{instrument.id}")
-        if self.pager is not None:
-            self.add_class("peerkit-paged")
+                         layout=widgets.Layout(width="100%", max_width="100%"), _dom_classes=classes)
         self.state.observe(self._state_changed)
         self._load()
 

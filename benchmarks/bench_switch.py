@@ -19,7 +19,7 @@ baseline for the ratio), and the long one with ipykernel's own launcher instead 
     .venv/bin/python benchmarks/bench_switch.py [--clients 40] [--write]
 
 ``--write`` puts the result into BENCHMARKS.md as the section "A facilitator opens an
-exercise" (replacing an earlier one); ``benchmarks/run.py`` rewrites that file, so run this
+exercise in a live room" (replacing an earlier one); ``benchmarks/run.py`` rewrites that file, so run this
 afterwards.
 """
 
@@ -44,8 +44,8 @@ if str(ROOT) not in sys.path:
 from benchmarks import harness as h  # noqa: E402
 from benchmarks.burst_client import VIEW_MIME, _decode, _msg  # noqa: E402
 
-MARK_START = "<!-- switch section: written by benchmarks/bench_switch.py -->"
-MARK_END = "<!-- end switch section -->"
+MARK_START = "<!-- bench_switch: start -->"
+MARK_END = "<!-- bench_switch: end -->"
 LONG, SHORT = "peer-role-sorting", "sia-recovery-principles"
 STOCK_KERNELS = ("--MappingKernelManager.kernel_manager_class="
                  "jupyter_server.services.kernels.kernelmanager.ServerKernelManager")
@@ -145,6 +145,18 @@ class Phone(threading.Thread):
                          {"method": "custom", "content": {"event": "click"}})
 
 
+def _cpu(procs) -> float:
+    """CPU seconds (user + system) used so far by ``procs`` (those still alive)."""
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except h.psutil.NoSuchProcess:
+            continue
+    return total
+
+
 def run_room(clients: int, target: str, stock_kernels: bool, timeout: float) -> dict:
     """One room: a server, ``clients`` phones joined and waiting, the switch to ``target``."""
     from peerkit.store import Store
@@ -165,10 +177,13 @@ def run_room(clients: int, target: str, stock_kernels: bool, timeout: float) -> 
         joined_in = time.perf_counter() - t0
         launchers = sorted({c[c.index("-m") + 1] for c in (k.cmdline() for k in server.kernels())})
         h.wait_quiet(lambda: [h.psutil.Process(server.pid), *server.kernels()], timeout=60)
+        kernels, voila, me = server.kernels(), h.psutil.Process(server.pid), h.psutil.Process()
+        before = [_cpu(kernels), _cpu([voila]), _cpu([me])]
         switch["t"] = time.perf_counter()
         store.open_exercise(live.id, target, plan="")
         for p in phones:
             p.join(timeout + 10)
+        cpu = [round(after - b, 1) for after, b in zip([_cpu(kernels), _cpu([voila]), _cpu([me])], before)]
         times = [p.form_s for p in phones if p.form_s is not None]
         return {
             "target": target, "clients": clients, "kernel_launcher": ", ".join(launchers),
@@ -178,6 +193,7 @@ def run_room(clients: int, target: str, stock_kernels: bool, timeout: float) -> 
             "max_s": round(max(times), 2) if times else None,
             "messages_per_phone": round(statistics.median([p.messages for p in phones])) if phones else 0,
             "phones_with_lost_widgets": sum(1 for p in phones if p.missing),
+            "cpu_kernels_s": cpu[0], "cpu_server_s": cpu[1], "cpu_clients_s": cpu[2],
             "errors": sorted({p.error for p in phones if p.error}),
         }
     finally:
@@ -227,7 +243,7 @@ def section(r: dict) -> str:
                     f"{room['phones_with_lost_widgets']} | {room['messages_per_phone']} | {errors} |")
     table = "\n".join(rows)
     return f"""{MARK_START}
-### A facilitator opens an exercise
+## A facilitator opens an exercise in a live room
 
 `benchmarks/bench_switch.py` ({r['date']}, {r['cpus']} cores): {short['clients']} phone-like clients
 (protocol level, see the module) open the participant app on the kit's Voila, join one
@@ -242,6 +258,10 @@ message never came: a browser cannot draw it.
 {table}
 
 - The long form takes {ratio} the short one's time (max), in the same run.
+- CPU from the facilitator's change until the last form arrived (kernels / Voila's server / the
+  clients): {short['cpu_kernels_s']} / {short['cpu_server_s']} / {short['cpu_clients_s']} s for the short
+  exercise, {long_['cpu_kernels_s']} / {long_['cpu_server_s']} / {long_['cpu_clients_s']} s for the long one
+  ({long_['cpu_kernels_s'] / long_['clients']:.2f} s of kernel CPU per phone).
 - Kernels were started by: {short['kernel_launcher']} (kit) and {stock['kernel_launcher']} (stock).
 - The clients joined in {short['joined_in_s']} s, {long_['joined_in_s']} s and {stock['joined_in_s']} s
   (pages, kernels and the join itself).

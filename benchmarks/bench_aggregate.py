@@ -388,11 +388,9 @@ def section(results: list[dict]) -> str:
 
 
 def write_section(results: list[dict], path: Path | None = None) -> None:
-    from benchmarks.sections import write_marked_section
+    from benchmarks.sections import write_benchmarks_section
 
-    path = path or ROOT / "BENCHMARKS.md"
-    write_marked_section(path, MARK_START, MARK_END, section(results))
-    print(f"wrote the aggregation section to {path}")
+    write_benchmarks_section(MARK_START, MARK_END, section(results), path, what="the aggregation section")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.harness import cpu_seconds  # noqa: E402
 from peerkit.store import Store  # noqa: E402
 
 SETUP = """
@@ -84,14 +85,6 @@ def run_code(km: KernelManager, code: str, timeout: float = 120.0) -> str:
         return "".join(out).strip()
     finally:
         kc.stop_channels()
-
-
-def cpu_seconds(procs: list[psutil.Process]) -> float:
-    total = 0.0
-    for p in procs:
-        t = p.cpu_times()
-        total += t.user + t.system
-    return total
 
 
 def window(procs: list[psutil.Process], seconds: float) -> float:
@@ -207,11 +200,9 @@ of the {r['kernels']} kernel processes (user + system, psutil) over {r['window_s
 
 
 def write_section(r: dict) -> None:
-    from benchmarks.sections import write_marked_section
+    from benchmarks.sections import write_benchmarks_section
 
-    path = ROOT / "BENCHMARKS.md"
-    write_marked_section(path, MARK_START, MARK_END, section(r))
-    print(f"wrote the section to {path}")
+    write_benchmarks_section(MARK_START, MARK_END, section(r))
 
 
 if __name__ == "__main__":

@@ -165,11 +165,9 @@ temporary SQLite store; the dashboard's Group tab switching exercise as a facili
 
 
 def write_section(r: dict) -> None:
-    from benchmarks.sections import write_marked_section
+    from benchmarks.sections import write_benchmarks_section
 
-    path = ROOT / "BENCHMARKS.md"
-    write_marked_section(path, MARK_START, MARK_END, section(r))
-    print(f"wrote the section to {path}")
+    write_benchmarks_section(MARK_START, MARK_END, section(r))
 
 
 def main(argv: list[str] | None = None) -> int:

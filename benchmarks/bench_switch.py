@@ -145,18 +145,6 @@ class Phone(threading.Thread):
                          {"method": "custom", "content": {"event": "click"}})
 
 
-def _cpu(procs) -> float:
-    """CPU seconds (user + system) used so far by ``procs`` (those still alive)."""
-    total = 0.0
-    for p in procs:
-        try:
-            t = p.cpu_times()
-            total += t.user + t.system
-        except h.psutil.NoSuchProcess:
-            continue
-    return total
-
-
 def run_room(clients: int, target: str, stock_kernels: bool, timeout: float) -> dict:
     """One room: a server, ``clients`` phones joined and waiting, the switch to ``target``."""
     from peerkit.store import Store
@@ -178,12 +166,15 @@ def run_room(clients: int, target: str, stock_kernels: bool, timeout: float) -> 
         launchers = sorted({c[c.index("-m") + 1] for c in (k.cmdline() for k in server.kernels())})
         h.wait_quiet(lambda: [h.psutil.Process(server.pid), *server.kernels()], timeout=60)
         kernels, voila, me = server.kernels(), h.psutil.Process(server.pid), h.psutil.Process()
-        before = [_cpu(kernels), _cpu([voila]), _cpu([me])]
+        def usage() -> list[float]:
+            return [h.cpu_seconds(kernels), h.cpu_seconds([voila]), h.cpu_seconds([me])]
+
+        before = usage()
         switch["t"] = time.perf_counter()
         store.open_exercise(live.id, target, plan="")
         for p in phones:
             p.join(timeout + 10)
-        cpu = [round(after - b, 1) for after, b in zip([_cpu(kernels), _cpu([voila]), _cpu([me])], before)]
+        cpu = [round(after - b, 1) for after, b in zip(usage(), before)]
         times = [p.form_s for p in phones if p.form_s is not None]
         return {
             "target": target, "clients": clients, "kernel_launcher": ", ".join(launchers),
@@ -237,7 +228,7 @@ def section(r: dict) -> str:
     rows = []
     for label, room in ((f"10-item exercise ({SHORT}), kit's kernels: the baseline", short),
                         (f"105-item exercise ({LONG}), kit's kernels", long_),
-                        (f"105-item exercise, ipykernel's own launcher", stock)):
+                        ("105-item exercise, ipykernel's own launcher", stock)):
         errors = "; ".join(room["errors"]) or "none"
         rows.append(f"| {label} | {_time(room)} | {room['arrived']} of {room['clients']} | "
                     f"{room['phones_with_lost_widgets']} | {room['messages_per_phone']} | {errors} |")
@@ -273,11 +264,9 @@ message never came: a browser cannot draw it.
 
 
 def write_section(r: dict) -> None:
-    from benchmarks.sections import write_marked_section
+    from benchmarks.sections import write_benchmarks_section
 
-    path = ROOT / "BENCHMARKS.md"
-    write_marked_section(path, MARK_START, MARK_END, section(r))
-    print(f"wrote the section to {path}")
+    write_benchmarks_section(MARK_START, MARK_END, section(r))
 
 
 if __name__ == "__main__":

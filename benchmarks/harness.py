@@ -228,6 +228,15 @@ def kernel_modules(proc: psutil.Process) -> list[str]:
     return json.loads(text[-1]) if text else []
 
 
+def cpu_seconds(procs: Iterable[psutil.Process]) -> float:
+    """CPU seconds (user + system) that ``procs`` have used so far."""
+    total = 0.0
+    for p in procs:
+        t = p.cpu_times()
+        total += t.user + t.system
+    return total
+
+
 def memory_of(procs: Iterable[psutil.Process]) -> list[dict]:
     """RSS and USS (bytes) of each process; USS is what the process alone holds (not shared)."""
     out = []

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-__all__ = ["write_marked_section"]
+__all__ = ["BENCHMARKS", "write_benchmarks_section", "write_marked_section"]
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 
 
 def write_marked_section(path: Path, start: str, end: str, block: str) -> None:
@@ -18,3 +20,13 @@ def write_marked_section(path: Path, start: str, end: str, block: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + block
     path.write_text(text, encoding="utf-8")
+
+
+def write_benchmarks_section(start: str, end: str, block: str, path: Path | None = None,
+                             what: str = "the section") -> Path:
+    """:func:`write_marked_section` into BENCHMARKS.md (or ``path``), saying where it went: how a
+    benchmark that runs on its own (``--write``) puts its section back after ``run.py``."""
+    path = path or BENCHMARKS
+    write_marked_section(path, start, end, block)
+    print(f"wrote {what} to {path}")
+    return path
